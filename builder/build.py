@@ -1,0 +1,88 @@
+"""Build stage: build a rendered context, check the version the runtime reports, label it, and
+tag it as a candidate (birdhouse/candidate:<id>): not yet for publishing, that needs its tests."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import subprocess
+from pathlib import Path
+
+from builder import __version__
+from builder.catalog import Catalog
+from builder.engine import LABEL, Engine
+from builder.errors import BuildError
+from builder.state import State, Store
+from builder.targets import Target, ladder, variant_tag
+
+CANDIDATES = "birdhouse/candidate"
+
+
+def _revision() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).parent,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return out.stdout.strip()
+
+
+def labels(target: Target, catalog: Catalog, full_version: str) -> dict[str, str]:
+    """The standard org.opencontainers.image.* labels, and birdhouse's own."""
+    language = catalog.languages[target.language]
+    out = {
+        "org.opencontainers.image.title": f"{target.language}:{target.tags[0]}",
+        "org.opencontainers.image.description": (
+            f"{language.title} {full_version} {target.variant} microcontainer on Debian {target.version.suite}"
+        ),
+        "org.opencontainers.image.version": full_version,
+        "org.opencontainers.image.vendor": catalog.vendor,
+        "org.opencontainers.image.source": catalog.source,
+        "org.opencontainers.image.url": language.homepage,
+        "org.opencontainers.image.revision": _revision(),
+        "org.opencontainers.image.created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        f"{LABEL}.id": target.id,
+        f"{LABEL}.variant": target.variant,
+        f"{LABEL}.builder": __version__,
+    }
+    if target.version.eol:
+        out[f"{LABEL}.eol"] = target.version.eol
+    return out
+
+
+def probe_version(engine: Engine, image: str, target: Target) -> str:
+    """Run the catalog's version command in image; return the version it reports."""
+    probe = target.version.probe
+    result = engine.run(image, list(probe.command[1:]), entrypoint=[probe.command[0]], timeout=120)
+    match = re.search(probe.pattern, result.output, re.MULTILINE)
+    if result.exit_code != 0 or not match:
+        raise BuildError(
+            f"{target.id}: `{' '.join(probe.command)}` did not report a version "
+            f"(exit {result.exit_code}): {result.output.strip()[:300]}"
+        )
+    return match.group("version")
+
+
+def check_version(target: Target, full_version: str) -> None:
+    wanted = target.version.version
+    if full_version != wanted and not full_version.startswith(wanted + "."):
+        raise BuildError(
+            f"{target.id}: the image reports {target.language} {full_version}, "
+            f"but the catalog says {wanted}: nothing was tagged"
+        )
+
+
+def build(
+    engine: Engine, catalog: Catalog, target: Target, context: Path, store: Store, log_file, *, nocache: bool = False
+) -> State:
+    """Build target from its rendered context; return its new state (saved in store)."""
+    image = engine.build(context, log_file, labels={f"{LABEL}.id": target.id}, nocache=nocache)
+    full_version = probe_version(engine, image, target)
+    check_version(target, full_version)
+    stamped = engine.stamp(image, labels(target, catalog, full_version), log_file)
+    engine.tag(stamped, CANDIDATES, target.id)
+    extra = tuple(variant_tag(tag, target.variant) for tag in ladder(full_version, target.version.version))
+    size = int(engine.inspect(stamped)["Size"])
+    return store.put(State(id=target.id, image_id=stamped, version=full_version, tags=extra + target.tags, size=size))

@@ -1,0 +1,279 @@
+"""Load catalog.yaml, validate it against catalog.schema.json, and turn it into frozen records."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from builder.errors import CatalogError
+
+VARIANTS = ("dev", "run")
+
+
+@dataclass(frozen=True)
+class Base:
+    name: str
+    suite: str
+    sources: tuple[str, ...] = ()
+    check_valid_until: bool = True
+    image: str | None = None
+
+    @property
+    def bootstrapped(self) -> bool:
+        return self.image is None
+
+
+@dataclass(frozen=True)
+class VersionProbe:
+    command: tuple[str, ...]
+    pattern: str
+
+
+@dataclass(frozen=True)
+class DevSpec:
+    packages: tuple[str, ...]
+    command: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    packages: tuple[str, ...]
+    paths: tuple[str, ...]
+    entrypoint: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+    tzdata: bool = False
+    env: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SmokeTest:
+    """One smoke test. kind is run, dev or pair; build is the dev half of a pair test."""
+
+    kind: str
+    name: str
+    expect: str
+    args: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
+    entrypoint: tuple[str, ...] = ()
+    build: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Version:
+    language: str
+    version: str
+    suite: str
+    eol: str | None
+    latest: bool
+    probe: VersionProbe
+    dev: DevSpec
+    run: RunSpec
+    tests: tuple[SmokeTest, ...]
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        return tuple(int(part) for part in self.version.split("."))
+
+
+@dataclass(frozen=True)
+class Language:
+    name: str
+    title: str
+    homepage: str
+    versions: tuple[Version, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    path: Path
+    registry: str
+    namespace: str
+    vendor: str
+    source: str
+    bases: Mapping[str, Base]
+    languages: Mapping[str, Language]
+
+
+def _schema() -> dict[str, Any]:
+    text = resources.files("builder").joinpath("catalog.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _plain(node: Any) -> Any:
+    """YAML reads `2025-04-30` as a date; the schema (and JSON) want the string."""
+    if isinstance(node, dict):
+        return {key: _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(value) for value in node]
+    if isinstance(node, datetime.date):
+        return node.isoformat()
+    return node
+
+
+def _where(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _explain(error: jsonschema.ValidationError, schema: Mapping[str, Any]) -> str:
+    where = _where(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        unknown = sorted(set(error.instance) - set(known))
+        if known and unknown:
+            hints = "; ".join(f"'{key}'{_did_you_mean(key, known)}" for key in unknown)
+            return f"{where}: unknown key {hints}; known keys: {', '.join(sorted(known))}"
+    if error.validator == "enum" and isinstance(error.instance, str):
+        return f"{where}: {error.message}{_did_you_mean(error.instance, error.validator_value)}"
+    if error.validator == "oneOf" and error.schema is schema["$defs"]["base"]:
+        return f"{where}: a base needs either 'sources' (bootstrap) or 'image' (pull), not both"
+    return f"{where}: {error.message}"
+
+
+def _validate(data: Any, path: Path) -> None:
+    schema = _schema()
+    # A version's suite must name a base: say so in the schema, so the error reads like any other.
+    if isinstance(data, dict) and isinstance(data.get("bases"), dict) and data["bases"]:
+        schema["$defs"]["version"]["properties"]["suite"]["enum"] = sorted(data["bases"])
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = [_explain(error, schema) for error in errors[:10]]
+        more = f"\n  … and {len(errors) - 10} more" if len(errors) > 10 else ""
+        raise CatalogError(f"{path}: invalid catalog:\n  " + "\n  ".join(lines) + more)
+
+
+def _substitute(node: Any, version: str) -> Any:
+    if isinstance(node, str):
+        return node.replace("{version}", version)
+    if isinstance(node, list):
+        return tuple(_substitute(value, version) for value in node)
+    if isinstance(node, dict):
+        return {key: _substitute(value, version) for key, value in node.items()}
+    return node
+
+
+def _env(spec: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(spec.pop("env", {}).items()))
+
+
+def _version(name: str, language: dict[str, Any], entry: dict[str, Any]) -> Version:
+    v = entry["version"]
+    dev = _substitute(entry.get("dev", language["dev"]), v)
+    run = _substitute(entry.get("run", language["run"]), v)
+    probe = _substitute(language["version"], v)
+    tests = tuple(
+        SmokeTest(kind=kind, **_substitute(test, v))
+        for kind in ("run", "dev", "pair")
+        for test in language["tests"][kind]
+    )
+    return Version(
+        language=name,
+        version=v,
+        suite=entry["suite"],
+        eol=entry.get("eol"),
+        latest=entry.get("latest", True),
+        probe=VersionProbe(**probe),
+        dev=DevSpec(env=_env(dev), **dev),
+        run=RunSpec(env=_env(run), **run),
+        tests=tests,
+    )
+
+
+def _check_semantics(data: dict[str, Any], path: Path) -> None:
+    """What the schema cannot say: unique versions, patterns that compile with a version group."""
+    problems = []
+    for name, language in data["languages"].items():
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(language["versions"]):
+            where = f"languages.{name}.versions[{index}].version"
+            if entry["version"] in seen:
+                problems.append(
+                    f"{where}: '{entry['version']}' is already versions[{seen[entry['version']]}]"
+                )
+            seen.setdefault(entry["version"], index)
+        where = f"languages.{name}.version.pattern"
+        try:
+            if "version" not in re.compile(language["version"]["pattern"]).groupindex:
+                problems.append(f"{where}: needs a group named version, as (?P<version>…)")
+        except re.error as error:
+            problems.append(f"{where}: not a regular expression: {error}")
+        names = [test["name"] for kind in ("run", "dev", "pair") for test in language["tests"][kind]]
+        for test in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(f"languages.{name}.tests: the name '{test}' is used twice")
+    if problems:
+        raise CatalogError(f"{path}: invalid catalog:\n  " + "\n  ".join(problems))
+
+
+def parse(text: str, path: Path) -> Catalog:
+    """Validate a catalog's text and build its records; raise CatalogError naming what is wrong."""
+    try:
+        data = _plain(yaml.safe_load(text))
+    except yaml.YAMLError as error:
+        raise CatalogError(f"{path}: not valid YAML: {error}") from None
+    _validate(data, path)
+    _check_semantics(data, path)
+    defaults = data.get("defaults", {})
+    bases = {
+        name: Base(
+            name=name,
+            suite=spec.get("suite", name),
+            sources=tuple(spec.get("sources", ())),
+            check_valid_until=spec.get("check_valid_until", True),
+            image=spec.get("image"),
+        )
+        for name, spec in sorted(data["bases"].items())
+    }
+    languages = {
+        name: Language(
+            name=name,
+            title=spec["title"],
+            homepage=spec["homepage"],
+            versions=tuple(
+                sorted(
+                    (_version(name, spec, entry) for entry in spec["versions"]),
+                    key=lambda version: version.key,
+                )
+            ),
+        )
+        for name, spec in sorted(data["languages"].items())
+    }
+    return Catalog(
+        path=path,
+        registry=defaults.get("registry", "127.0.0.1:5000"),
+        namespace=defaults.get("namespace", ""),
+        vendor=defaults.get("vendor", "birdhouse"),
+        source=defaults.get("source", ""),
+        bases=bases,
+        languages=languages,
+    )
+
+
+def load(path: Path) -> Catalog:
+    """Read and parse the catalog at path."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise CatalogError(f"{path}: cannot read the catalog: {error.strerror}") from None
+    return parse(text, path)

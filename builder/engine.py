@@ -1,0 +1,242 @@
+"""The one seam to Docker: an Engine owns a docker.DockerClient, and reads its streams as data.
+
+Any `error` in a build or push stream raises, with the log attached; nothing else here prints."""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import requests
+
+from builder.errors import BuildError, HostError, PublishError, TransientError
+
+# What a registry or the network says when trying again may help.
+TRANSIENT = re.compile(
+    r"\b(5\d\d|timeout|timed out|connection reset|connection refused|broken pipe|EOF|"
+    r"temporarily unavailable|too many requests|429)\b",
+    re.IGNORECASE,
+)
+LABEL = "dev.birdhouse"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    exit_code: int
+    output: str
+    archive: bytes | None = None  # the tar of `extract`, when asked for
+
+
+def tar_folder(folder: Path, arcname: str) -> bytes:
+    """folder as a tar whose top entry is arcname, owned by root, timestamps zeroed."""
+
+    def normalize(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.uid = info.gid = 0
+        info.uname = info.gname = "root"
+        info.mtime = 0
+        return info
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(folder, arcname=arcname, filter=normalize)
+    return buffer.getvalue()
+
+
+class Engine:
+    """A Docker engine: DOCKER_HOST, or the local socket."""
+
+    def __init__(self, client: docker.DockerClient) -> None:
+        self.client = client
+        self.api = client.api
+
+    @classmethod
+    def connect(cls) -> Engine:
+        try:
+            client = docker.from_env(timeout=600)
+            client.ping()
+        except (docker.errors.DockerException, requests.RequestException) as error:
+            raise HostError(
+                f"no Docker engine answers ({error}); `make setup` installs and starts one, "
+                "or set DOCKER_HOST"
+            ) from None
+        return cls(client)
+
+    # images
+
+    def image_id(self, reference: str) -> str | None:
+        try:
+            image_id: str = self.api.inspect_image(reference)["Id"]
+        except docker.errors.ImageNotFound:
+            return None
+        return image_id
+
+    def inspect(self, reference: str) -> dict[str, Any]:
+        attrs: dict[str, Any] = self.api.inspect_image(reference)
+        return attrs
+
+    def tag(self, image_id: str, repository: str, tag: str) -> None:
+        self.api.tag(image_id, repository, tag, force=True)
+
+    def untag(self, reference: str) -> None:
+        try:
+            self.api.remove_image(reference, noprune=False)
+        except docker.errors.ImageNotFound:
+            pass
+        except docker.errors.APIError as error:
+            if error.status_code != 409:  # in use by a container: leave it
+                raise
+
+    def references(self, label: str) -> list[str]:
+        """Every repository:tag whose image carries label (key or key=value)."""
+        images = self.api.images(filters={"label": label})
+        return sorted(tag for image in images for tag in image.get("RepoTags") or [] if tag != "<none>:<none>")
+
+    def import_tarball(self, tarball: Path, reference: str, changes: list[str]) -> None:
+        repository, tag = reference.rsplit(":", 1)
+        self.api.import_image_from_file(str(tarball), repository=repository, tag=tag, changes=changes)
+
+    def pull(self, reference: str) -> None:
+        try:
+            self.client.images.pull(reference)
+        except docker.errors.APIError as error:
+            raise HostError(f"cannot pull {reference}: {error.explanation or error}") from None
+
+    # builds
+
+    def _stream(self, chunks: Iterator[dict[str, Any]], log: io.TextIOBase, what: str) -> str | None:
+        image_id = None
+        tail: list[str] = []
+        for chunk in chunks:
+            if "error" in chunk or "errorDetail" in chunk:
+                message = chunk.get("error") or chunk["errorDetail"].get("message", "")
+                log.write(f"ERROR: {message}\n")
+                raise BuildError(f"{what}: {message.strip()}", log="".join(tail[-40:]))
+            text = chunk.get("stream") or chunk.get("status") or ""
+            if text:
+                log.write(text)
+                tail.append(text)
+            aux = chunk.get("aux")
+            if isinstance(aux, dict) and "ID" in aux:
+                image_id = aux["ID"]
+            match = re.match(r"Successfully built ([0-9a-f]+)", text)
+            if match and image_id is None:
+                image_id = match.group(1)
+        return image_id
+
+    def build(
+        self,
+        context: Path,
+        log: io.TextIOBase,
+        *,
+        labels: Mapping[str, str] | None = None,
+        nocache: bool = False,
+    ) -> str:
+        """Build context/Dockerfile; return the image id. A failed step raises BuildError."""
+        chunks = self.api.build(
+            path=str(context),
+            rm=True,
+            forcerm=True,
+            decode=True,
+            nocache=nocache,
+            labels=dict(labels or {}),
+        )
+        image_id = self._stream(chunks, log, f"build of {context.name}")
+        if not image_id:
+            raise BuildError(f"build of {context.name}: the engine reported no image")
+        return self.image_id(image_id) or image_id
+
+    def stamp(self, image_id: str, labels: Mapping[str, str], log: io.TextIOBase) -> str:
+        """A copy of image_id with labels added: a metadata-only build, no new layer."""
+        dockerfile = io.BytesIO(f"FROM {image_id}\n".encode())
+        chunks = self.api.build(fileobj=dockerfile, rm=True, decode=True, labels=dict(labels))
+        stamped = self._stream(chunks, log, f"labelling {image_id[:19]}")
+        if not stamped:
+            raise BuildError(f"labelling {image_id[:19]}: the engine reported no image")
+        return self.image_id(stamped) or stamped
+
+    # containers
+
+    def run(
+        self,
+        image: str,
+        command: list[str] | None = None,
+        *,
+        entrypoint: list[str] | None = None,
+        user: str | None = None,
+        files: list[bytes] | None = None,
+        extract: str | None = None,
+        timeout: int = 900,
+    ) -> RunResult:
+        """Run a container with no network; copy files (tars) in at / first, and the folder
+        extract out (as a tar) after. The container is removed whatever happens."""
+        container = self.api.create_container(
+            image,
+            command=command,
+            entrypoint=entrypoint,
+            user=user or "",
+            network_disabled=True,
+            labels={f"{LABEL}.test": "1"},
+            host_config=self.api.create_host_config(network_mode="none"),
+        )
+        try:
+            for archive in files or ():
+                self.api.put_archive(container, "/", archive)
+            self.api.start(container)
+            try:
+                exit_code = self.api.wait(container, timeout=timeout)["StatusCode"]
+            except requests.exceptions.RequestException:
+                self.api.kill(container)
+                return RunResult(124, f"timed out after {timeout}s")
+            output = self.api.logs(container, stdout=True, stderr=True).decode(errors="replace")
+            archive = None
+            if extract and exit_code == 0:
+                stream, _ = self.api.get_archive(container, extract)
+                archive = b"".join(stream)
+            return RunResult(exit_code, output, archive)
+        except docker.errors.APIError as error:
+            return RunResult(125, f"the engine refused to run {image}: {error.explanation or error}")
+        finally:
+            self.api.remove_container(container, force=True)
+
+    # registry
+
+    def login(self, registry: str, username: str, password: str) -> None:
+        try:
+            self.client.login(username=username, password=password, registry=registry)
+        except docker.errors.APIError as error:
+            raise PublishError(f"login to {registry} failed: {error.explanation or error}") from None
+
+    def push(self, repository: str, tag: str, log: io.TextIOBase) -> str:
+        """Push repository:tag; return the digest the registry acknowledged.
+
+        Errors come inside the stream, not as exceptions: each one raises here, as a
+        TransientError when trying again may help."""
+        try:
+            chunks = self.api.push(repository, tag=tag, stream=True, decode=True)
+            digest = None
+            for chunk in chunks:
+                if "error" in chunk or "errorDetail" in chunk:
+                    message = chunk.get("error") or chunk["errorDetail"].get("message", "")
+                    log.write(f"ERROR: {message}\n")
+                    kind = TransientError if TRANSIENT.search(message) else PublishError
+                    raise kind(f"push of {repository}:{tag}: {message.strip()}")
+                if chunk.get("status") and chunk.get("progressDetail") in (None, {}):
+                    log.write(f"{chunk.get('id', '')} {chunk['status']}\n")
+                aux = chunk.get("aux")
+                if isinstance(aux, dict) and "Digest" in aux:
+                    digest = aux["Digest"]
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise TransientError(f"push of {repository}:{tag}: {error}") from None
+        except docker.errors.APIError as error:
+            kind = TransientError if error.is_server_error() else PublishError
+            raise kind(f"push of {repository}:{tag}: {error.explanation or error}") from None
+        if not digest:
+            raise PublishError(f"push of {repository}:{tag}: the registry acknowledged no digest")
+        return str(digest)

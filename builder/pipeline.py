@@ -1,0 +1,124 @@
+"""The run as a pipeline of stages: render → bases → build → test → publish → report.
+
+Each stage takes the Run and works on its targets; a target that fails a stage is recorded
+and left out of the later ones, while the other targets go on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from builder import bases, build, publish, render, report, services, smoketest
+from builder.catalog import Catalog
+from builder.engine import Engine
+from builder.errors import BirdhouseError, BuildError, SmokeTestError
+from builder.log import Log
+from builder.state import State, Store
+from builder.targets import Target
+
+
+@dataclass
+class Run:
+    catalog: Catalog
+    targets: list[Target]
+    out: Path
+    log: Log
+    nocache: bool = False
+    failures: dict[str, BirdhouseError] = field(default_factory=dict)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return Engine.connect()
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.out / "state")
+
+    @cached_property
+    def registry(self) -> publish.Registry:
+        return publish.Registry.from_env(self.catalog.registry, self.catalog.namespace)
+
+    def context(self, target: Target) -> Path:
+        return self.out / "render" / target.id
+
+    def pending(self) -> list[Target]:
+        return [target for target in self.targets if target.id not in self.failures]
+
+    def each(self, stage: str, action: Callable[[Target], object]) -> None:
+        """action on every pending target, one ✓/✕ line each; failures are kept, not raised."""
+        for target in self.pending():
+            try:
+                with self.log.step(target.id, stage):
+                    action(target)
+            except BirdhouseError as error:
+                self.failures[target.id] = error
+                self.store.put(self.store.get(target.id).evolve(error=f"{stage}: {error}"))
+                self.log.info(f"  {error}")
+                if isinstance(error, BuildError) and error.log:
+                    self.log.info("  " + error.log.strip().replace("\n", "\n  "))
+                self.log.info(f"  log: {self.out / 'logs' / (target.id + '.log')}")
+
+
+def render_stage(run: Run) -> None:
+    for target in run.targets:
+        render.write(render.render(target, run.catalog), run.context(target))
+
+
+def bases_stage(run: Run) -> None:
+    for name in sorted({target.base for target in run.pending()}):
+        bases.ensure(run.engine, run.catalog.bases[name], run.log)
+
+
+def build_stage(run: Run) -> None:
+    def one(target: Target) -> None:
+        with run.log.file(target.id) as log_file:
+            build.build(run.engine, run.catalog, target, run.context(target), run.store, log_file, nocache=run.nocache)
+
+    run.each("build", one)
+
+
+def test_stage(run: Run) -> None:
+    def one(target: Target) -> None:
+        state = run.store.get(target.id)
+        if not state.image_id:
+            raise BuildError(f"{target.id} is not built: run `python -m builder build {target.id}` first")
+        state = smoketest.smoke_test(run.engine, target, run.store)
+        if not state.passed:
+            failed = [t for t in state.tests if not t.ok]
+            details = "\n".join(f"{t.name}: {t.detail}" for t in failed)
+            raise SmokeTestError(f"{target.id}: {len(failed)} test(s) failed; not tagged:\n{details}")
+
+    run.each("test", one)
+
+
+def publish_stage(run: Run) -> None:
+    if run.registry.host == run.catalog.registry and run.registry.local and run.pending():
+        if services.ensure_registry(run.registry.host):
+            run.log.info(f"started the embedded registry at {run.registry.host}")
+    if run.registry.username and run.registry.password:
+        run.engine.login(run.registry.host, run.registry.username, run.registry.password)
+
+    def one(target: Target) -> None:
+        with run.log.file(target.id) as log_file:
+            publish.publish(run.engine, target, run.store, run.registry, log_file)
+
+    run.each(f"push to {run.registry.host}", one)
+
+
+def report_stage(run: Run) -> list[dict[str, object]]:
+    states: dict[str, State] = {target.id: run.store.get(target.id) for target in run.targets}
+    rows = report.rows(run.targets, states)
+    report.write(rows, run.out / "report.json")
+    run.log.info("\n" + report.table(rows))
+    return rows
+
+
+STAGES: dict[str, tuple[Callable[[Run], object], ...]] = {
+    "render": (render_stage,),
+    "build": (render_stage, bases_stage, build_stage, report_stage),
+    "test": (test_stage, report_stage),
+    "push": (publish_stage, report_stage),
+    "all": (render_stage, bases_stage, build_stage, test_stage, publish_stage, report_stage),
+}

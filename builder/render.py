@@ -1,0 +1,97 @@
+"""Render each target's Dockerfile from the Jinja2 templates in images/, and its build context."""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from builder.bases import base_image
+from builder.catalog import Catalog
+from builder.errors import CatalogError
+from builder.targets import Target
+
+IMAGES = Path(__file__).resolve().parent.parent / "images"
+CERTS = "/etc/ssl/certs/ca-certificates.crt"
+ZONEINFO = "/usr/share/zoneinfo"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    target: Target
+    template: str
+    dockerfile: str
+    files: tuple[Path, ...]  # context files, copied next to the Dockerfile
+
+
+@functools.cache
+def environment(images: Path = IMAGES) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(images),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["json"] = json.dumps
+    return env
+
+
+def template_name(target: Target, images: Path = IMAGES) -> str:
+    """The language's own template where it has one, else the shared one."""
+    own = f"{target.language}/{target.variant}.Dockerfile.j2"
+    return own if (images / own).is_file() else f"{target.variant}.Dockerfile.j2"
+
+
+def context_files(target: Target, images: Path = IMAGES) -> tuple[Path, ...]:
+    """images/context/* for every image, then images/<language>/context/*, which may shadow them."""
+    files: dict[str, Path] = {}
+    for folder in (images / "context", images / target.language / "context"):
+        if folder.is_dir():
+            files.update({path.name: path for path in sorted(folder.iterdir()) if path.is_file()})
+    return tuple(files[name] for name in sorted(files))
+
+
+def render(target: Target, catalog: Catalog, images: Path = IMAGES) -> Rendered:
+    """Render target's Dockerfile; the same inputs give the same bytes."""
+    name = template_name(target, images)
+    version = target.version
+    run = version.run
+    base = catalog.bases[target.base]
+    packages = {"ca-certificates", *run.packages} | ({"tzdata"} if run.tzdata else set())
+    paths = [*run.paths, CERTS] + ([ZONEINFO] if run.tzdata else [])
+    # right/ repeats every zone with leap seconds, which no runtime here reads
+    exclude = [*run.exclude] + ([f"{ZONEINFO}/right"] if run.tzdata else [])
+    try:
+        text = environment(images).get_template(name).render(
+            template=name,
+            target=target,
+            title=catalog.languages[target.language].title,
+            version=version,
+            base=base,
+            base_image=base_image(base),
+            dev=version.dev,
+            run=run,
+            packages=sorted(packages),
+            paths=paths,
+            exclude=sorted(exclude),
+        )
+    except jinja2.TemplateError as error:
+        where = getattr(error, "filename", None) or images / name
+        line = getattr(error, "lineno", None)
+        raise CatalogError(f"{where}{f':{line}' if line else ''}: {error} (rendering {target.id})") from None
+    return Rendered(target, name, text, context_files(target, images))
+
+
+def write(rendered: Rendered, folder: Path) -> Path:
+    """Write the Dockerfile and context files into folder (emptied first); return folder."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / "Dockerfile").write_text(rendered.dockerfile)
+    for path in rendered.files:
+        shutil.copy2(path, folder / path.name)
+    return folder

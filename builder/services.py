@@ -1,0 +1,67 @@
+"""The embedded registry: Debian's docker-registry on 127.0.0.1:5000, started when the
+configured registry is that address and nothing answers there."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+from builder.errors import HostError
+
+CONFIG = """\
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: {data}
+  delete:
+    enabled: true
+http:
+  addr: {address}
+"""
+
+
+def state_folder() -> Path:
+    """Where birdhouse keeps what outlives a run (the embedded registry's blobs)."""
+    if env := os.environ.get("BIRDHOUSE_HOME"):
+        return Path(env)
+    return Path("/var/lib/birdhouse") if os.geteuid() == 0 else Path.home() / ".local/share/birdhouse"
+
+
+def answers(address: str) -> bool:
+    try:
+        return requests.get(f"http://{address}/v2/", timeout=3).status_code in (200, 401)
+    except requests.RequestException:
+        return False
+
+
+def ensure_registry(address: str = "127.0.0.1:5000") -> bool:
+    """Start the embedded registry at address unless one answers there; True if started."""
+    if answers(address):
+        return False
+    binary = shutil.which("docker-registry")
+    if not binary:
+        raise HostError(
+            f"no registry answers at {address} and docker-registry is not installed: "
+            "run `make setup`, or set BIRDHOUSE_REGISTRY"
+        )
+    home = state_folder()
+    data = home / "registry"
+    data.mkdir(parents=True, exist_ok=True)
+    config = home / "registry.yml"
+    config.write_text(CONFIG.format(data=data, address=address))
+    with open(home / "registry.log", "ab") as log:
+        subprocess.Popen(
+            [binary, "serve", str(config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    for _ in range(60):
+        if answers(address):
+            return True
+        time.sleep(0.5)
+    raise HostError(f"the embedded registry did not start at {address}: see {home / 'registry.log'}")

@@ -1,0 +1,63 @@
+"""What each stage learned about an image, kept in out/state/<id>.json between commands.
+
+`build`, `test` and `push` can run as separate commands (as CI runs them): each reads the
+state the one before it left, and `push` only pushes the exact image whose tests passed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TestResult:
+    name: str
+    kind: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    image_id: str = ""
+    version: str = ""  # as the runtime reports it
+    tags: tuple[str, ...] = ()
+    size: int = 0
+    tests: tuple[TestResult, ...] = ()
+    tested_image: str = ""  # the image the tests ran on
+    pushed: dict[str, str] = field(default_factory=dict)  # reference -> digest
+    error: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.tests) and self.tested_image == self.image_id and all(t.ok for t in self.tests)
+
+    def evolve(self, **changes: object) -> State:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+class Store:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, target_id: str) -> Path:
+        return self.folder / f"{target_id}.json"
+
+    def get(self, target_id: str) -> State:
+        try:
+            data = json.loads(self._path(target_id).read_text())
+        except FileNotFoundError:
+            return State(id=target_id)
+        data["tags"] = tuple(data["tags"])
+        data["tests"] = tuple(TestResult(**test) for test in data["tests"])
+        return State(**data)
+
+    def put(self, state: State) -> State:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._path(state.id)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(state), indent=2, sort_keys=True) + "\n")
+        tmp.replace(path)
+        return state

@@ -1,0 +1,119 @@
+"""Expand the catalog into build targets (one per image), and select among them by glob."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+from builder.catalog import Catalog, Version
+from builder.errors import SelectionError
+
+
+@dataclass(frozen=True)
+class Target:
+    """One image to build: `python-3.13-run`. tags are those known before the build; the build
+    adds the ladder of the full version the runtime reports (see `ladder`)."""
+
+    id: str
+    language: str
+    version: Version
+    variant: str
+    base: str
+    tags: tuple[str, ...]
+    parents: tuple[str, ...]
+
+    @property
+    def suffix(self) -> str:
+        return "-dev" if self.variant == "dev" else ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "language": self.language,
+            "version": self.version.version,
+            "variant": self.variant,
+            "suite": self.version.suite,
+            "base": self.base,
+            "eol": self.version.eol,
+            "tags": list(self.tags),
+            "parents": list(self.parents),
+        }
+
+
+def _prefixes(version: str) -> list[str]:
+    parts = version.split(".")
+    return [".".join(parts[: n + 1]) for n in range(len(parts))]
+
+
+def floating_tags(version: Version, siblings: tuple[Version, ...]) -> tuple[str, ...]:
+    """The catalog version and the shorter prefixes this version is the newest of, then latest.
+
+    python 3.13 gets 3.13, 3 and latest; python 3.11 next to it gets only 3.11."""
+    candidates = [v for v in siblings if v.latest]
+    tags = [version.version]
+    for prefix in reversed(_prefixes(version.version)[:-1]):
+        owners = [v for v in candidates if _prefixes(v.version)[: len(prefix.split("."))][-1] == prefix]
+        if owners and max(owners, key=lambda v: v.key) is version:
+            tags.append(prefix)
+    if candidates and max(candidates, key=lambda v: v.key) is version:
+        tags.append("latest")
+    return tuple(tags)
+
+
+def ladder(full_version: str, version: str) -> tuple[str, ...]:
+    """Tags longer than the catalog version: 18.20.4 and 18.20 for node 18 reporting 18.20.4."""
+    prefixes = _prefixes(full_version)
+    return tuple(reversed([p for p in prefixes if len(p.split(".")) > len(version.split("."))]))
+
+
+def variant_tag(tag: str, variant: str) -> str:
+    """`18` → `18-dev`, and `latest` → `dev`, for the dev variant."""
+    if variant == "run":
+        return tag
+    return "dev" if tag == "latest" else f"{tag}-dev"
+
+
+def target_id(language: str, version: str, variant: str) -> str:
+    return f"{language}-{version}-{variant}"
+
+
+def expand(catalog: Catalog) -> list[Target]:
+    """Every image of the catalog, dev before run, in catalog order."""
+    targets = []
+    for language in catalog.languages.values():
+        for version in language.versions:
+            floating = floating_tags(version, language.versions)
+            for variant in ("dev", "run"):
+                dev_id = target_id(language.name, version.version, "dev")
+                targets.append(
+                    Target(
+                        id=target_id(language.name, version.version, variant),
+                        language=language.name,
+                        version=version,
+                        variant=variant,
+                        base=version.suite,
+                        tags=tuple(variant_tag(tag, variant) for tag in floating),
+                        # the run image's pair test runs what its dev image built
+                        parents=(dev_id,) if variant == "run" else (),
+                    )
+                )
+    return targets
+
+
+def select(targets: list[Target], patterns: list[str]) -> list[Target]:
+    """The targets whose id matches any glob, with the images they need; no pattern means all."""
+    if not patterns:
+        return list(targets)
+    by_id = {target.id: target for target in targets}
+    wanted: set[str] = set()
+    for pattern in patterns:
+        matched = fnmatch.filter(by_id, pattern)
+        if not matched:
+            raise SelectionError(
+                f"no image matches '{pattern}'; images are named like {next(iter(by_id), '…')} "
+                "(`python -m builder list` shows them)"
+            )
+        wanted.update(matched)
+    for target_id_ in list(wanted):
+        wanted.update(by_id[target_id_].parents)
+    return [target for target in targets if target.id in wanted]

@@ -1,0 +1,2 @@
+const addon = require("./build/Release/hello.node");
+console.log("native addon says", addon.answer());

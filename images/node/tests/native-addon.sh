@@ -1,0 +1,10 @@
+# Build a local package with a native addon (node-gyp, N-API) into DEST/addon, offline, then load it.
+# usage: sh native-addon.sh DEST
+set -eu
+dest=$1
+mkdir -p "$dest"
+cp -r /tests/addon "$dest/addon"
+cd "$dest/addon"
+# node-gyp builds against the headers of the node in this image (libnode-dev), not a download
+npm install --offline --no-audit --no-fund --nodedir=/usr >/dev/null
+node index.js

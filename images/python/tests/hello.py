@@ -1,0 +1,3 @@
+import os
+
+print(f"hello from python as uid {os.getuid()}")
