@@ -34,10 +34,10 @@ def base_image(base: Base) -> str:
 def mmdebstrap_command(base: Base, tarball: Path) -> list[str]:
     """The bootstrap of a minbase chroot of base's suite, with its sources and apt settings."""
     command = ["mmdebstrap", "--variant=minbase", "--quiet"]
-    command += ["--aptopt=APT::Install-Recommends \"false\""]
+    command += ['--aptopt=APT::Install-Recommends "false"']
     if not base.check_valid_until:
         # an expired Release file (a stale mirror's sid) is accepted for this suite only
-        command += ["--aptopt=Acquire::Check-Valid-Until \"false\""]
+        command += ['--aptopt=Acquire::Check-Valid-Until "false"']
     command += [f"--dpkgopt={option}" for option in DPKG_EXCLUDES]
     return [*command, base.suite, str(tarball), *base.sources]
 
@@ -58,8 +58,6 @@ def ensure(engine: Engine, base: Base, log: Log) -> str:
         command = mmdebstrap_command(base, tarball)
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise HostError(
-                f"bootstrapping base '{base.name}' failed ({' '.join(command)}):\n{result.stderr[-4000:]}"
-            )
+            raise HostError(f"bootstrapping base '{base.name}' failed ({' '.join(command)}):\n{result.stderr[-4000:]}")
         engine.import_tarball(tarball, reference, changes=["ENV LANG=C.UTF-8", 'CMD ["bash"]'])
     return reference

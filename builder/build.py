@@ -4,6 +4,7 @@ tag it as a candidate (birdhouse/candidate:<id>): not yet for publishing, that n
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import subprocess
 from pathlib import Path
@@ -13,15 +14,16 @@ from builder.catalog import Catalog
 from builder.engine import LABEL, Engine
 from builder.errors import BuildError
 from builder.state import State, Store
-from builder.targets import Target, ladder, variant_tag
-
-CANDIDATES = "birdhouse/candidate"
+from builder.targets import Target, ladder, local_repository, variant_tag
 
 
 def _revision() -> str:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
             cwd=Path(__file__).parent,
         )
     except (OSError, subprocess.CalledProcessError):
@@ -75,14 +77,21 @@ def check_version(target: Target, full_version: str) -> None:
 
 
 def build(
-    engine: Engine, catalog: Catalog, target: Target, context: Path, store: Store, log_file, *, nocache: bool = False
+    engine: Engine,
+    catalog: Catalog,
+    target: Target,
+    *,
+    context: Path,
+    store: Store,
+    log_file: io.TextIOBase,
+    nocache: bool = False,
 ) -> State:
     """Build target from its rendered context; return its new state (saved in store)."""
     image = engine.build(context, log_file, labels={f"{LABEL}.id": target.id}, nocache=nocache)
     full_version = probe_version(engine, image, target)
     check_version(target, full_version)
     stamped = engine.stamp(image, labels(target, catalog, full_version), log_file)
-    engine.tag(stamped, CANDIDATES, target.id)
+    engine.tag(stamped, local_repository("candidate"), target.id)
     extra = tuple(variant_tag(tag, target.variant) for tag in ladder(full_version, target.version.version))
     size = int(engine.inspect(stamped)["Size"])
     return store.put(State(id=target.id, image_id=stamped, version=full_version, tags=extra + target.tags, size=size))

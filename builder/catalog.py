@@ -137,7 +137,7 @@ def _did_you_mean(word: str, choices: Any) -> str:
 def _explain(error: jsonschema.ValidationError, schema: Mapping[str, Any]) -> str:
     where = _where(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = error.schema.get("properties", {})
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         unknown = sorted(set(error.instance) - set(known))
         if known and unknown:
             hints = "; ".join(f"'{key}'{_did_you_mean(key, known)}" for key in unknown)
@@ -154,9 +154,7 @@ def _validate(data: Any, path: Path) -> None:
     # A version's suite must name a base: say so in the schema, so the error reads like any other.
     if isinstance(data, dict) and isinstance(data.get("bases"), dict) and data["bases"]:
         schema["$defs"]["version"]["properties"]["suite"]["enum"] = sorted(data["bases"])
-    validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         lines = [_explain(error, schema) for error in errors[:10]]
@@ -209,9 +207,7 @@ def _check_semantics(data: dict[str, Any], path: Path) -> None:
         for index, entry in enumerate(language["versions"]):
             where = f"languages.{name}.versions[{index}].version"
             if entry["version"] in seen:
-                problems.append(
-                    f"{where}: '{entry['version']}' is already versions[{seen[entry['version']]}]"
-                )
+                problems.append(f"{where}: '{entry['version']}' is already versions[{seen[entry['version']]}]")
             seen.setdefault(entry["version"], index)
         where = f"languages.{name}.version.pattern"
         try:

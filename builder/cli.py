@@ -10,9 +10,11 @@ from pathlib import Path
 
 from builder import catalog as catalog_module
 from builder import pipeline, render
+from builder.catalog import Catalog
 from builder.errors import BirdhouseError
 from builder.log import Log
-from builder.targets import expand, select
+from builder.publish import Registry
+from builder.targets import Target, expand, select
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,39 +45,41 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def _plan(targets: list, registry: str) -> list[dict[str, object]]:
-    return [
+def _list(targets: list[Target], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([target.as_dict() for target in targets], indent=2))
+        return
+    for target in targets:
+        eol = f"  (eol {target.version.eol})" if target.version.eol else ""
+        print(f"{target.id:<24} {', '.join(target.tags)}{eol}")
+
+
+def _plan(targets: list[Target], catalog: Catalog, as_json: bool) -> None:
+    registry = Registry.from_env(catalog.registry, catalog.namespace)
+    plan = [
         {
             **target.as_dict(),
             "template": render.template_name(target),
             "steps": ["render", "build", "test", "push"],
-            "repository": f"{registry}/{target.language}",
+            "repository": registry.repository(target.language),
         }
         for target in targets
     ]
+    if as_json:
+        print(json.dumps(plan, indent=2))
+        return
+    for step, target in zip(plan, targets, strict=True):
+        print(f"{target.id:<24} from {target.base}, {step['template']} → {step['repository']}:{', '.join(target.tags)}")
 
 
 def run(args: argparse.Namespace) -> int:
     catalog = catalog_module.load(args.catalog)
     targets = select(expand(catalog), args.images)
     if args.command == "list":
-        if args.json:
-            print(json.dumps([target.as_dict() for target in targets], indent=2))
-        else:
-            for target in targets:
-                eol = f"  (eol {target.version.eol})" if target.version.eol else ""
-                print(f"{target.id:<24} {', '.join(target.tags)}{eol}")
+        _list(targets, args.json)
         return 0
     if args.command == "plan":
-        from builder.publish import Registry
-
-        registry = Registry.from_env(catalog.registry, catalog.namespace)
-        plan = _plan(targets, registry.repository("").rstrip("/"))
-        if args.json:
-            print(json.dumps(plan, indent=2))
-        else:
-            for step in plan:
-                print(f"{step['id']:<24} from {step['base']}, {step['template']} → {step['repository']}:{', '.join(step['tags'])}")  # type: ignore[arg-type]
+        _plan(targets, catalog, args.json)
         return 0
     log = Log(args.out / "logs")
     work = pipeline.Run(catalog, targets, args.out, log, nocache=getattr(args, "no_cache", False))

@@ -63,8 +63,7 @@ class Engine:
             client.ping()
         except (docker.errors.DockerException, requests.RequestException) as error:
             raise HostError(
-                f"no Docker engine answers ({error}); `make setup` installs and starts one, "
-                "or set DOCKER_HOST"
+                f"no Docker engine answers ({error}); `make setup` installs and starts one, or set DOCKER_HOST"
             ) from None
         return cls(client)
 
@@ -186,8 +185,8 @@ class Engine:
             host_config=self.api.create_host_config(network_mode="none"),
         )
         try:
-            for archive in files or ():
-                self.api.put_archive(container, "/", archive)
+            for tar in files or ():
+                self.api.put_archive(container, "/", tar)
             self.api.start(container)
             try:
                 exit_code = self.api.wait(container, timeout=timeout)["StatusCode"]
@@ -195,11 +194,10 @@ class Engine:
                 self.api.kill(container)
                 return RunResult(124, f"timed out after {timeout}s")
             output = self.api.logs(container, stdout=True, stderr=True).decode(errors="replace")
-            archive = None
-            if extract and exit_code == 0:
-                stream, _ = self.api.get_archive(container, extract)
-                archive = b"".join(stream)
-            return RunResult(exit_code, output, archive)
+            if not (extract and exit_code == 0):
+                return RunResult(exit_code, output)
+            stream, _ = self.api.get_archive(container, extract)
+            return RunResult(exit_code, output, b"".join(stream))
         except docker.errors.APIError as error:
             return RunResult(125, f"the engine refused to run {image}: {error.explanation or error}")
         finally:

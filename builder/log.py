@@ -39,7 +39,7 @@ class Log:
     def file(self, name: str) -> io.TextIOWrapper:
         """The log file of one image (appended to by each stage)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        return open(self.folder / f"{name}.log", "a", encoding="utf-8")  # noqa: SIM115
+        return (self.folder / f"{name}.log").open("a", encoding="utf-8")
 
     @contextmanager
     def fold(self, title: str) -> Iterator[None]:

@@ -74,7 +74,15 @@ def bases_stage(run: Run) -> None:
 def build_stage(run: Run) -> None:
     def one(target: Target) -> None:
         with run.log.file(target.id) as log_file:
-            build.build(run.engine, run.catalog, target, run.context(target), run.store, log_file, nocache=run.nocache)
+            build.build(
+                run.engine,
+                run.catalog,
+                target,
+                context=run.context(target),
+                store=run.store,
+                log_file=log_file,
+                nocache=run.nocache,
+            )
 
     run.each("build", one)
 
@@ -94,9 +102,9 @@ def test_stage(run: Run) -> None:
 
 
 def publish_stage(run: Run) -> None:
-    if run.registry.host == run.catalog.registry and run.registry.local and run.pending():
-        if services.ensure_registry(run.registry.host):
-            run.log.info(f"started the embedded registry at {run.registry.host}")
+    embedded = run.registry.host == run.catalog.registry and run.registry.local
+    if embedded and run.pending() and services.ensure_registry(run.registry.host):
+        run.log.info(f"started the embedded registry at {run.registry.host}")
     if run.registry.username and run.registry.password:
         run.engine.login(run.registry.host, run.registry.username, run.registry.password)
 

@@ -78,9 +78,7 @@ class Registry:
 
     @staticmethod
     def _token(challenge: str, auth: tuple[str, str] | None) -> str:
-        fields = dict(
-            part.split("=", 1) for part in challenge.removeprefix("Bearer ").split(",") if "=" in part
-        )
+        fields = dict(part.split("=", 1) for part in challenge.removeprefix("Bearer ").split(",") if "=" in part)
         params = {key: value.strip('"') for key, value in fields.items() if key in ("service", "scope")}
         response = requests.get(fields["realm"].strip('"'), params=params, auth=auth, timeout=30)
         if not response.ok:
@@ -100,7 +98,13 @@ def _retrying(attempts: int) -> tenacity.Retrying:
 
 
 def publish(
-    engine: Engine, target: Target, store: Store, registry: Registry, log_file: io.TextIOBase, attempts: int = 4
+    engine: Engine,
+    target: Target,
+    store: Store,
+    registry: Registry,
+    log_file: io.TextIOBase,
+    *,
+    attempts: int = 4,
 ) -> State:
     """Push target's tested image under each of its tags, longest tag first; check each digest."""
     state = store.get(target.id)

@@ -66,18 +66,22 @@ def render(target: Target, catalog: Catalog, images: Path = IMAGES) -> Rendered:
     # right/ repeats every zone with leap seconds, which no runtime here reads
     exclude = [*run.exclude] + ([f"{ZONEINFO}/right"] if run.tzdata else [])
     try:
-        text = environment(images).get_template(name).render(
-            template=name,
-            target=target,
-            title=catalog.languages[target.language].title,
-            version=version,
-            base=base,
-            base_image=base_image(base),
-            dev=version.dev,
-            run=run,
-            packages=sorted(packages),
-            paths=paths,
-            exclude=sorted(exclude),
+        text = (
+            environment(images)
+            .get_template(name)
+            .render(
+                template=name,
+                target=target,
+                title=catalog.languages[target.language].title,
+                version=version,
+                base=base,
+                base_image=base_image(base),
+                dev=version.dev,
+                run=run,
+                packages=sorted(packages),
+                paths=paths,
+                exclude=sorted(exclude),
+            )
         )
     except jinja2.TemplateError as error:
         where = getattr(error, "filename", None) or images / name

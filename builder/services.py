@@ -56,7 +56,7 @@ def ensure_registry(address: str = "127.0.0.1:5000") -> bool:
     data.mkdir(parents=True, exist_ok=True)
     config = home / "registry.yml"
     config.write_text(CONFIG.format(data=data, address=address))
-    with open(home / "registry.log", "ab") as log:
+    with (home / "registry.log").open("ab") as log:
         subprocess.Popen(
             [binary, "serve", str(config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
         )

@@ -8,56 +8,53 @@ from pathlib import Path
 from builder.catalog import SmokeTest
 from builder.engine import Engine, RunResult, tar_folder
 from builder.render import IMAGES
-from builder.state import State, Store, TestResult
-from builder.targets import Target
+from builder.state import CheckResult, State, Store
+from builder.targets import Target, local_repository
 
-LOCAL = "birdhouse"
 NONROOT = "65532"
 SHELLS = ("/bin/sh", "/bin/bash", "/bin/dash", "/usr/bin/sh", "/bin/busybox")
 
 
-def _fits(result: RunResult, expect: str, *, last_line: bool) -> TestResult | None:
+def _fits(result: RunResult, expect: str, *, last_line: bool) -> CheckResult | None:
     output = result.output.rstrip()
     seen = output.splitlines()[-1].strip() if (last_line and output) else output
     if result.exit_code == 0 and seen == expect:
         return None
     tail = "\n".join(output.splitlines()[-15:])
-    return TestResult("", "", False, f"exit {result.exit_code}, expected {expect!r}, got:\n{tail}")
+    return CheckResult("", "", False, f"exit {result.exit_code}, expected {expect!r}, got:\n{tail}")
 
 
-def _result(test: SmokeTest, result: RunResult, *, last_line: bool = False) -> TestResult:
+def _result(test: SmokeTest, result: RunResult, *, last_line: bool = False) -> CheckResult:
     failure = _fits(result, test.expect, last_line=last_line)
     if failure is None:
-        return TestResult(test.name, test.kind, True)
-    return TestResult(test.name, test.kind, False, failure.detail)
+        return CheckResult(test.name, test.kind, True)
+    return CheckResult(test.name, test.kind, False, failure.detail)
 
 
-def policy(engine: Engine, image: str) -> list[TestResult]:
+def policy(engine: Engine, image: str) -> list[CheckResult]:
     """What every run image must be: non-root by default, and without a shell."""
     user = engine.inspect(image)["Config"].get("User", "")
     results = [
-        TestResult(
-            "runs-as-65532", "policy", user.split(":")[0] == NONROOT, f"the default user is {user or 'root'!r}"
-        )
+        CheckResult("runs-as-65532", "policy", user.split(":")[0] == NONROOT, f"the default user is {user or 'root'!r}")
     ]
     for shell in SHELLS:
         run = engine.run(image, ["-c", "echo shell"], entrypoint=[shell], timeout=60)
         if run.exit_code == 0 or "shell" in run.output.splitlines():
-            results.append(TestResult("no-shell", "policy", False, f"{shell} runs in the image"))
+            results.append(CheckResult("no-shell", "policy", False, f"{shell} runs in the image"))
             break
     else:
-        results.append(TestResult("no-shell", "policy", True))
+        results.append(CheckResult("no-shell", "policy", True))
     return results
 
 
-def smoke_test(
-    engine: Engine, target: Target, store: Store, images: Path = IMAGES
-) -> State:
+def smoke_test(engine: Engine, target: Target, store: Store, images: Path = IMAGES) -> State:
     """Run target's tests on its candidate image; record them; tag the image if all pass."""
     state = store.get(target.id)
     files = tar_folder(images / target.language / "tests", "tests")
-    results: list[TestResult] = []
-    tests = [t for t in target.version.tests if t.kind == target.variant or (t.kind == "pair" and target.variant == "run")]
+    results: list[CheckResult] = []
+    tests = [
+        t for t in target.version.tests if t.kind == target.variant or (t.kind == "pair" and target.variant == "run")
+    ]
     for test in tests:
         if test.kind == "dev":
             run = engine.run(state.image_id, list(test.command), files=[files])
@@ -72,19 +69,19 @@ def smoke_test(
     state = store.put(state.evolve(tests=tuple(results), tested_image=state.image_id))
     if state.passed:
         for tag in state.tags:
-            engine.tag(state.image_id, f"{LOCAL}/{target.language}", tag)
+            engine.tag(state.image_id, local_repository(target.language), tag)
     return state
 
 
-def _pair(engine: Engine, target: Target, store: Store, test: SmokeTest, files: bytes) -> TestResult:
+def _pair(engine: Engine, target: Target, store: Store, test: SmokeTest, files: bytes) -> CheckResult:
     """What the dev image builds into /out runs in the run image."""
     dev = store.get(target.parents[0])
     if not dev.image_id:
-        return TestResult(test.name, test.kind, False, f"{target.parents[0]} is not built")
+        return CheckResult(test.name, test.kind, False, f"{target.parents[0]} is not built")
     built = engine.run(dev.image_id, list(test.build), files=[files], extract="/out")
     if built.exit_code != 0 or built.archive is None:
         tail = "\n".join(built.output.splitlines()[-15:])
-        return TestResult(test.name, test.kind, False, f"the dev half failed (exit {built.exit_code}):\n{tail}")
+        return CheckResult(test.name, test.kind, False, f"the dev half failed (exit {built.exit_code}):\n{tail}")
     run = engine.run(
         store.get(target.id).image_id,
         list(test.args),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
-class TestResult:
+class CheckResult:
     name: str
     kind: str
     ok: bool
@@ -25,7 +25,7 @@ class State:
     version: str = ""  # as the runtime reports it
     tags: tuple[str, ...] = ()
     size: int = 0
-    tests: tuple[TestResult, ...] = ()
+    tests: tuple[CheckResult, ...] = ()
     tested_image: str = ""  # the image the tests ran on
     pushed: dict[str, str] = field(default_factory=dict)  # reference -> digest
     error: str = ""
@@ -51,7 +51,7 @@ class Store:
         except FileNotFoundError:
             return State(id=target_id)
         data["tags"] = tuple(data["tags"])
-        data["tests"] = tuple(TestResult(**test) for test in data["tests"])
+        data["tests"] = tuple(CheckResult(**test) for test in data["tests"])
         return State(**data)
 
     def put(self, state: State) -> State:

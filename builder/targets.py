@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass
 
 from builder.catalog import Catalog, Version
@@ -71,6 +72,11 @@ def variant_tag(tag: str, variant: str) -> str:
     if variant == "run":
         return tag
     return "dev" if tag == "latest" else f"{tag}-dev"
+
+
+def local_repository(name: str) -> str:
+    """A local image name: BIRDHOUSE_LOCAL (default birdhouse), then name."""
+    return f"{os.environ.get('BIRDHOUSE_LOCAL') or 'birdhouse'}/{name}"
 
 
 def target_id(language: str, version: str, variant: str) -> str:

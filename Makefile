@@ -1,0 +1,52 @@
+# birdhouse: `make all` builds, tests and pushes the catalog; `make test` runs the tests.
+# Both install and start what is missing first (scripts/setup.sh). CI runs `make test`.
+PYTHON := .venv/bin/python
+IMAGES ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup all list plan render build test unit integration lint format typecheck clean
+
+help: ## show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  IMAGES='python-*' narrows all/plan/render/build to matching image ids"
+
+setup: ## install and start what is missing: Debian packages, .venv, the Docker engine
+	@scripts/setup.sh
+
+all: setup ## the main job: build, test and push every image to the registry, then the table
+	$(PYTHON) -m builder all $(IMAGES)
+
+list: setup ## list the catalog's images
+	$(PYTHON) -m builder list $(IMAGES)
+
+plan: setup ## print what a run would do, touching nothing
+	$(PYTHON) -m builder plan $(IMAGES)
+
+render: setup ## write the Dockerfiles to out/render/<id>/
+	$(PYTHON) -m builder render $(IMAGES)
+
+build: setup ## build (no tests, no push)
+	$(PYTHON) -m builder build $(IMAGES)
+
+test: setup lint typecheck unit integration ## every check CI runs: lint, types, unit and integration tests
+
+unit: setup ## unit tests: pure logic, no Docker, seconds
+	$(PYTHON) -m pytest tests/unit -q
+
+integration: setup ## integration tests on the real engine and registry
+	$(PYTHON) -m pytest tests/integration -q
+
+lint: setup ## ruff lint and format check
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+format: setup ## apply ruff's fixes and formatting
+	$(PYTHON) -m ruff check --fix .
+	$(PYTHON) -m ruff format .
+
+typecheck: setup ## mypy, strict, on builder/
+	$(PYTHON) -m mypy
+
+clean: ## remove out/ and the images birdhouse tagged locally (not the registry's)
+	rm -rf out
+	-docker images --filter label=dev.birdhouse.id -q | sort -u | xargs -r docker rmi -f

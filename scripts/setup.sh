@@ -1,0 +1,47 @@
+#!/bin/bash
+# Install and start what birdhouse needs, skipping what is already there:
+#   Debian packages (docker.io, docker-registry, mmdebstrap), the Python venv in .venv,
+#   and a running Docker engine. The embedded registry is started by the builder when used.
+# Idempotent; as root on Debian 12 it needs nothing else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(docker.io docker-registry mmdebstrap)
+missing=()
+for package in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "setup: missing Debian packages: ${missing[*]}; run as root, or: sudo apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "setup: installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The venv, refreshed when pyproject.toml changes.
+if [ ! -x .venv/bin/python ] || [ pyproject.toml -nt .venv/.installed ]; then
+	echo "setup: creating the Python environment in .venv"
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch .venv/.installed
+fi
+
+# The Docker engine: DOCKER_HOST if set, else the local socket, started here if nothing answers.
+engine_up() { .venv/bin/python -c 'import docker; docker.from_env(timeout=5).ping()' 2>/dev/null; }
+if ! engine_up; then
+	if [ -n "${DOCKER_HOST:-}" ]; then
+		echo "setup: no Docker engine answers at DOCKER_HOST=$DOCKER_HOST" >&2
+		exit 1
+	fi
+	echo "setup: starting dockerd (log: /var/log/birdhouse-dockerd.log)"
+	setsid dockerd >>/var/log/birdhouse-dockerd.log 2>&1 </dev/null &
+	for _ in $(seq 60); do
+		engine_up && break
+		sleep 1
+	done
+	engine_up || { echo "setup: dockerd did not start; see /var/log/birdhouse-dockerd.log" >&2; exit 1; }
+fi
+echo "setup: ready (engine: $(.venv/bin/python -c 'import docker; print(docker.from_env().version()["Version"])'))"

@@ -1,0 +1,84 @@
+"""The farm end to end on the real engine and registry: build, test, push; and what must stop it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.cli import main
+from builder.engine import Engine
+from builder.state import Store
+
+from .conftest import Names
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize(
+    ("language", "version", "probe", "full"),
+    [
+        ("python", "3.11", ["-c", "import os; print(os.getuid())"], "3.11."),
+        ("node", "18", ["-e", "console.log(process.getuid())"], "18."),
+    ],
+)
+def test_build_test_push_and_run_from_the_registry(
+    engine: Engine, names: Names, language: str, version: str, probe: list[str], full: str
+) -> None:
+    assert main(["all", "--out", str(names.out), f"{language}-{version}-*"]) == 0
+
+    store = Store(names.out / "state")
+    for variant, tag in (("run", version), ("dev", f"{version}-dev")):
+        state = store.get(f"{language}-{version}-{variant}")
+        assert state.passed and state.version.startswith(full)
+        assert state.tags[0] == (state.version if variant == "run" else f"{state.version}-dev")  # the full version
+        digest = names.pushed(language, tag)
+        assert digest and state.pushed[names.reference(language, tag)] == digest
+        assert names.pushed(language, state.tags[0]) == digest
+    labels = engine.inspect(names.reference(language, version))["Config"]["Labels"]
+    assert labels["org.opencontainers.image.version"] == store.get(f"{language}-{version}-run").version
+
+    # what the registry serves runs as 65532 and has no shell
+    reference = names.reference(language, version)
+    engine.untag(reference)
+    engine.pull(reference)
+    ran = engine.run(reference, probe)
+    assert (ran.exit_code, ran.output.strip()) == (0, "65532")
+    assert engine.run(reference, ["-c", "true"], entrypoint=["sh"]).exit_code != 0
+
+
+def test_an_image_that_fails_its_tests_is_neither_tagged_nor_pushed(
+    engine: Engine, names: Names, catalog_copy: Path
+) -> None:
+    text = catalog_copy.read_text()
+    catalog_copy.write_text(text.replace("expect: hello from python as uid 65532", "expect: hello from elsewhere"))
+    assert main(["all", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.11-*"]) == 6
+
+    assert names.pushed("python", "3.11") is None
+    assert engine.image_id(f"{names.local}/python:3.11") is None
+    assert engine.image_id(f"{names.local}/candidate:python-3.11-run")  # built, kept for a look
+    failed = [t for t in Store(names.out / "state").get("python-3.11-run").tests if not t.ok]
+    assert [t.name for t in failed] == ["hello"]
+    assert "expected 'hello from elsewhere', got:\nhello from python as uid 65532" in failed[0].detail
+    # its dev image passed: that one is published
+    assert names.pushed("python", "3.11-dev")
+
+
+def test_an_image_with_a_shell_breaks_the_policy(engine: Engine, names: Names, catalog_copy: Path) -> None:
+    text = catalog_copy.read_text()
+    catalog_copy.write_text(text.replace("        - /usr/bin/python{version}\n", "        - /usr/bin/python{version}\n        - /bin/sh\n"))
+    assert main(["all", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.11-run"]) == 6
+    failed = [t.name for t in Store(names.out / "state").get("python-3.11-run").tests if not t.ok]
+    assert failed == ["no-shell"]
+    assert names.pushed("python", "3.11") is None
+
+
+def test_a_version_other_than_the_catalog_fails_the_build_before_any_tag(
+    engine: Engine, names: Names, catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = catalog_copy.read_text()
+    fake = "command: [\"/usr/bin/python{version}\", -c, \"print('Python 3.10.9')\"]"
+    catalog_copy.write_text(text.replace('command: ["/usr/bin/python{version}", --version]', fake))
+    assert main(["build", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.11-dev"]) == 5
+    assert "reports python 3.10.9, but the catalog says 3.11: nothing was tagged" in capsys.readouterr().err
+    assert engine.image_id(f"{names.local}/candidate:python-3.11-dev") is None

@@ -1,0 +1,32 @@
+"""Unit tests are pure logic: they can never reach a Docker engine or a registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docker
+import pytest
+
+from builder import catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def no_docker(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("unit tests must not reach Docker")
+
+    monkeypatch.setattr(docker.APIClient, "__init__", refuse)
+    monkeypatch.setattr(docker.DockerClient, "__init__", refuse)
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/unit-tests-have-no-docker.sock")
+
+
+@pytest.fixture(scope="session")
+def real_catalog() -> catalog.Catalog:
+    return catalog.load(ROOT / "catalog.yaml")
+
+
+@pytest.fixture
+def catalog_text() -> str:
+    return (ROOT / "catalog.yaml").read_text()

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder import catalog
+from builder.errors import CatalogError
+
+HERE = Path("catalog.yaml")
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(CatalogError) as raised:
+        catalog.parse(text, HERE)
+    return str(raised.value)
+
+
+def test_the_real_catalog_validates(real_catalog: catalog.Catalog) -> None:
+    assert {"node", "python"} <= set(real_catalog.languages)
+    assert [v.version for v in real_catalog.languages["python"].versions] == ["3.11", "3.13"]
+    assert [v.version for v in real_catalog.languages["node"].versions] == ["18", "20"]
+
+
+def test_version_is_substituted_per_entry(real_catalog: catalog.Catalog) -> None:
+    python311 = real_catalog.languages["python"].versions[0]
+    assert "python3.11-dev" in python311.dev.packages
+    assert python311.run.entrypoint == ("/usr/bin/python3.11",)
+    assert python311.probe.command == ("/usr/bin/python3.11", "--version")
+
+
+def test_eol_dates_stay_strings(real_catalog: catalog.Catalog) -> None:
+    assert real_catalog.languages["node"].versions[0].eol == "2025-04-30"
+
+
+def test_misspelt_suite_names_the_path_and_suggests(catalog_text: str) -> None:
+    message = error_of(catalog_text.replace("suite: trixie", "suite: trixy", 1))
+    assert "languages.node.versions[1].suite: 'trixy' is not one of ['bookworm', 'trixie']" in message
+    assert "did you mean 'trixie'" in message
+
+
+def test_unknown_key_is_named_with_a_suggestion(catalog_text: str) -> None:
+    message = error_of(catalog_text.replace("      packages: [nodejs, npm", "      pakages: [nodejs, npm", 1))
+    assert "languages.node.dev" in message
+    assert "'pakages' (did you mean 'packages'?)" in message
+
+
+def test_missing_required_key(catalog_text: str) -> None:
+    message = error_of(catalog_text.replace("    title: Python\n", ""))
+    assert "languages.python: 'title' is a required property" in message
+
+
+def test_bad_eol_date(catalog_text: str) -> None:
+    assert "is not a 'date'" in error_of(catalog_text.replace("eol: 2025-04-30", "eol: '2025-13-40'"))
+
+
+def test_duplicate_version(catalog_text: str) -> None:
+    message = error_of(catalog_text.replace('- version: "20"', '- version: "18"'))
+    assert "languages.node.versions[1].version: '18' is already versions[0]" in message
+
+
+def test_pattern_needs_a_version_group(catalog_text: str) -> None:
+    message = error_of(catalog_text.replace("'^v(?P<version>\\d+\\.\\d+\\.\\d+)'", "'^v(\\d+)'"))
+    assert "languages.node.version.pattern: needs a group named version" in message
+
+
+def test_a_base_is_bootstrapped_or_pulled_not_both(catalog_text: str) -> None:
+    text = catalog_text.replace("  bookworm:\n", "  bookworm:\n    image: debian:bookworm\n", 1)
+    assert "bases.bookworm: a base needs either 'sources' (bootstrap) or 'image' (pull)" in error_of(text)
+
+
+def test_a_pulled_base(catalog_text: str) -> None:
+    text = catalog_text.replace(
+        "  bookworm:\n    mirror: http://deb.debian.org/debian\n", "  bookworm:\n    image: example/debian:12\n"
+    )
+    text = "\n".join(line for line in text.splitlines() if "bookworm main" not in line and "bookworm-" not in line)
+    text = text.replace("    sources:\n  trixie:", "  trixie:")
+    parsed = catalog.parse(text, HERE)
+    assert parsed.bases["bookworm"].image == "example/debian:12"
+    assert not parsed.bases["bookworm"].bootstrapped
+
+
+def test_invalid_yaml_names_the_line() -> None:
+    message = error_of("languages: [\n  node: {")
+    assert "catalog.yaml: not valid YAML" in message
+    assert "line" in message
+
+
+def test_not_a_mapping() -> None:
+    assert "(top level): 'a list' is not of type 'object'" in error_of("a list")
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="cannot read the catalog"):
+        catalog.load(tmp_path / "missing.yaml")

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docker
+import pytest
+
+from builder.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_list_json_has_every_image_with_its_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--json"]) == 0
+    images = json.loads(capsys.readouterr().out)
+    assert len(images) == 8
+    assert {"id", "language", "version", "variant", "tags"} <= set(images[0])
+    versions = {(i["language"], i["version"]) for i in images}
+    assert versions == {("node", "18"), ("node", "20"), ("python", "3.11"), ("python", "3.13")}
+    assert sorted(i["variant"] for i in images) == ["dev"] * 4 + ["run"] * 4
+
+
+def test_plan_json_touches_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["plan", "--json", "--out", str(tmp_path / "out"), "python-3.13-run"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [step["id"] for step in plan] == ["python-3.13-dev", "python-3.13-run"]
+    assert plan[1]["steps"] == ["render", "build", "test", "push"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_writes_the_dockerfiles(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["render", "--out", str(tmp_path), "node-*"]) == 0
+    written = sorted(p.parent.name for p in (tmp_path / "render").glob("*/Dockerfile"))
+    assert written == ["node-18-dev", "node-18-run", "node-20-dev", "node-20-run"]
+
+
+def test_a_bad_catalog_exits_2_without_a_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "catalog.yaml"
+    bad.write_text((ROOT / "catalog.yaml").read_text().replace("suite: bookworm", "suite: bokworm", 1))
+    assert main(["list", "--catalog", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "languages.node.versions[0].suite: 'bokworm' is not one of" in err
+    assert "did you mean 'bookworm'" in err
+    assert "Traceback" not in err
+
+
+def test_an_empty_selection_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "cobol-*"]) == 3
+    assert "no image matches 'cobol-*'" in capsys.readouterr().err
+
+
+def test_without_an_engine_build_says_how_to_get_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise docker.errors.DockerException("Error while fetching server API version")
+
+    monkeypatch.setattr(docker.DockerClient, "__init__", unreachable)
+    assert main(["build", "--out", str(tmp_path), "python-3.11-dev"]) == 4
+    assert "make setup" in capsys.readouterr().err
