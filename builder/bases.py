@@ -38,6 +38,8 @@ def mmdebstrap_command(base: Base, tarball: Path) -> list[str]:
     if not base.check_valid_until:
         # an expired Release file (a stale mirror's sid) is accepted for this suite only
         command += ['--aptopt=Acquire::Check-Valid-Until "false"']
+    if base.default_release:
+        command += [f'--aptopt=APT::Default-Release "{base.default_release}"']
     command += [f"--dpkgopt={option}" for option in DPKG_EXCLUDES]
     return [*command, base.suite, str(tarball), *base.sources]
 

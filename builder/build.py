@@ -88,7 +88,13 @@ def build(
 ) -> State:
     """Build target from its rendered context; return its new state (saved in store)."""
     image = engine.build(context, log_file, labels={f"{LABEL}.id": target.id}, nocache=nocache)
-    full_version = probe_version(engine, image, target)
+    if target.variant == "run" and not target.version.probe.in_run:
+        # nothing in the image to ask (static binaries only): it has its dev image's version
+        full_version = store.get(target.parents[0]).version
+        if not full_version:
+            raise BuildError(f"{target.id}: {target.parents[0]} is not built, and its version is this image's")
+    else:
+        full_version = probe_version(engine, image, target)
     check_version(target, full_version)
     stamped = engine.stamp(image, labels(target, catalog, full_version), log_file)
     engine.tag(stamped, local_repository("candidate"), target.id)

@@ -26,6 +26,7 @@ class Base:
     suite: str
     sources: tuple[str, ...] = ()
     check_valid_until: bool = True
+    default_release: str | None = None
     image: str | None = None
 
     @property
@@ -37,6 +38,7 @@ class Base:
 class VersionProbe:
     command: tuple[str, ...]
     pattern: str
+    in_run: bool = True
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class DevSpec:
 class RunSpec:
     packages: tuple[str, ...]
     paths: tuple[str, ...]
-    entrypoint: tuple[str, ...]
+    entrypoint: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     tzdata: bool = False
     env: tuple[tuple[str, str], ...] = ()
@@ -237,6 +239,7 @@ def parse(text: str, path: Path) -> Catalog:
             suite=spec.get("suite", name),
             sources=tuple(spec.get("sources", ())),
             check_valid_until=spec.get("check_valid_until", True),
+            default_release=spec.get("default_release"),
             image=spec.get("image"),
         )
         for name, spec in sorted(data["bases"].items())

@@ -34,6 +34,7 @@ def environment(images: Path = IMAGES) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(images),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        trim_blocks=True,
         autoescape=False,
     )
     env.filters["json"] = json.dumps

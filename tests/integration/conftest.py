@@ -42,7 +42,7 @@ def engine() -> Iterator[Engine]:
     bases = [base_image(base) for base in catalog.bases.values()]
     kept = {reference for reference in bases if engine.image_id(reference)}
     yield engine
-    for reference in engine.references(f"dev.birdhouse.id"):
+    for reference in engine.references("dev.birdhouse.id"):
         if reference.startswith(f"{SESSION}") or f"/{SESSION}" in reference:
             engine.untag(reference)
     for reference in set(bases) - kept:

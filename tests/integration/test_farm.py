@@ -66,7 +66,9 @@ def test_an_image_that_fails_its_tests_is_neither_tagged_nor_pushed(
 
 def test_an_image_with_a_shell_breaks_the_policy(engine: Engine, names: Names, catalog_copy: Path) -> None:
     text = catalog_copy.read_text()
-    catalog_copy.write_text(text.replace("        - /usr/bin/python{version}\n", "        - /usr/bin/python{version}\n        - /bin/sh\n"))
+    catalog_copy.write_text(
+        text.replace("        - /usr/bin/python{version}\n", "        - /usr/bin/python{version}\n        - /bin/sh\n")
+    )
     assert main(["all", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.11-run"]) == 6
     failed = [t.name for t in Store(names.out / "state").get("python-3.11-run").tests if not t.ok]
     assert failed == ["no-shell"]
@@ -77,7 +79,7 @@ def test_a_version_other_than_the_catalog_fails_the_build_before_any_tag(
     engine: Engine, names: Names, catalog_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = catalog_copy.read_text()
-    fake = "command: [\"/usr/bin/python{version}\", -c, \"print('Python 3.10.9')\"]"
+    fake = 'command: ["/usr/bin/python{version}", -c, "print(\'Python 3.10.9\')"]'
     catalog_copy.write_text(text.replace('command: ["/usr/bin/python{version}", --version]', fake))
     assert main(["build", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.11-dev"]) == 5
     assert "reports python 3.10.9, but the catalog says 3.11: nothing was tagged" in capsys.readouterr().err

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from builder import catalog
 from builder.errors import CatalogError
@@ -35,7 +36,10 @@ def test_eol_dates_stay_strings(real_catalog: catalog.Catalog) -> None:
 
 def test_misspelt_suite_names_the_path_and_suggests(catalog_text: str) -> None:
     message = error_of(catalog_text.replace("suite: trixie", "suite: trixy", 1))
-    assert "languages.node.versions[1].suite: 'trixy' is not one of ['bookworm', 'trixie']" in message
+    assert (
+        "languages.node.versions[1].suite: 'trixy' is not one of ['bookworm', 'bookworm-backports', 'bullseye', 'sid', 'trixie']"
+        in message
+    )
     assert "did you mean 'trixie'" in message
 
 
@@ -70,14 +74,16 @@ def test_a_base_is_bootstrapped_or_pulled_not_both(catalog_text: str) -> None:
 
 
 def test_a_pulled_base(catalog_text: str) -> None:
-    text = catalog_text.replace(
-        "  bookworm:\n    mirror: http://deb.debian.org/debian\n", "  bookworm:\n    image: example/debian:12\n"
-    )
-    text = "\n".join(line for line in text.splitlines() if "bookworm main" not in line and "bookworm-" not in line)
-    text = text.replace("    sources:\n  trixie:", "  trixie:")
-    parsed = catalog.parse(text, HERE)
+    data = yaml.safe_load(catalog_text)
+    data["bases"]["bookworm"] = {"image": "example/debian:12"}
+    parsed = catalog.parse(yaml.safe_dump(data), HERE)
     assert parsed.bases["bookworm"].image == "example/debian:12"
     assert not parsed.bases["bookworm"].bootstrapped
+
+
+def test_a_stale_suite_is_accepted_for_that_suite_only(real_catalog: catalog.Catalog) -> None:
+    stale = [name for name, base in real_catalog.bases.items() if not base.check_valid_until]
+    assert stale == ["sid"]
 
 
 def test_invalid_yaml_names_the_line() -> None:

@@ -37,7 +37,7 @@ def test_render_writes_the_dockerfiles(capsys: pytest.CaptureFixture[str], tmp_p
 
 def test_a_bad_catalog_exits_2_without_a_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "catalog.yaml"
-    bad.write_text((ROOT / "catalog.yaml").read_text().replace("suite: bookworm", "suite: bokworm", 1))
+    bad.write_text((ROOT / "catalog.yaml").read_text().replace("        suite: bookworm", "        suite: bokworm", 1))
     assert main(["list", "--catalog", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "languages.node.versions[0].suite: 'bokworm' is not one of" in err

@@ -44,7 +44,7 @@ def test_dev_image_has_its_tools(real_catalog: catalog.Catalog) -> None:
 def test_a_language_template_overrides_only_its_blocks(real_catalog: catalog.Catalog, tmp_path: Path) -> None:
     shutil.copytree(render.IMAGES, tmp_path / "images")
     (tmp_path / "images/node/dev.Dockerfile.j2").write_text(
-        '{% extends "dev.Dockerfile.j2" %}\n{% block tools %}RUN npm config set fund false{% endblock %}\n'
+        '{% extends "dev.Dockerfile.j2" %}\n{% block tools %}\nRUN npm config set fund false\n{% endblock %}\n'
     )
     rendered = render.render(target(real_catalog, "node-18-dev"), real_catalog, tmp_path / "images")
     assert rendered.template == "node/dev.Dockerfile.j2"
@@ -63,3 +63,20 @@ def test_a_template_error_names_the_template(real_catalog: catalog.Catalog, tmp_
     (tmp_path / "images/node/run.Dockerfile.j2").write_text('{% extends "run.Dockerfile.j2" %}{% block x %}{{ nope }}')
     with pytest.raises(CatalogError, match=r"node/run\.Dockerfile\.j2"):
         render.render(target(real_catalog, "node-18-run"), real_catalog, tmp_path / "images")
+
+
+def test_mmdebstrap_settings_are_per_suite(real_catalog: catalog.Catalog) -> None:
+    from builder.bases import mmdebstrap_command
+
+    sid = mmdebstrap_command(real_catalog.bases["sid"], Path("sid.tar"))
+    bookworm = mmdebstrap_command(real_catalog.bases["bookworm"], Path("bookworm.tar"))
+    assert '--aptopt=Acquire::Check-Valid-Until "false"' in sid
+    assert not any("Check-Valid-Until" in arg for arg in bookworm)
+    assert bookworm[-4:] == [
+        "bookworm.tar",
+        "deb http://deb.debian.org/debian bookworm main",
+        "deb http://deb.debian.org/debian bookworm-updates main",
+        "deb http://deb.debian.org/debian-security bookworm-security main",
+    ]
+    backports = mmdebstrap_command(real_catalog.bases["bookworm-backports"], Path("b.tar"))
+    assert '--aptopt=APT::Default-Release "bookworm-backports"' in backports
