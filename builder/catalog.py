@@ -55,6 +55,7 @@ class RunSpec:
     entrypoint: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     tzdata: bool = False
+    read_only: bool = True
     env: tuple[tuple[str, str], ...] = ()
 
 

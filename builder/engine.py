@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import tarfile
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import docker.errors
 import requests
 
 from builder.errors import BuildError, HostError, PublishError, TransientError
+from builder.policy import Entry, entries
 
 # What a registry or the network says when trying again may help.
 TRANSIENT = re.compile(
@@ -34,8 +36,8 @@ class RunResult:
     archive: bytes | None = None  # the tar of `extract`, when asked for
 
 
-def tar_folder(folder: Path, arcname: str) -> bytes:
-    """folder as a tar whose top entry is arcname, owned by root, timestamps zeroed."""
+def tar_folder(folder: Path) -> bytes:
+    """What folder holds, as a tar of relative paths, owned by root, timestamps zeroed."""
 
     def normalize(info: tarfile.TarInfo) -> tarfile.TarInfo:
         info.uid = info.gid = 0
@@ -45,7 +47,8 @@ def tar_folder(folder: Path, arcname: str) -> bytes:
 
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        tar.add(folder, arcname=arcname, filter=normalize)
+        for path in sorted(folder.iterdir()):
+            tar.add(path, arcname=path.name, filter=normalize)
     return buffer.getvalue()
 
 
@@ -96,6 +99,19 @@ class Engine:
         """Every repository:tag whose image carries label (key or key=value)."""
         images = self.api.images(filters={"label": label})
         return sorted(tag for image in images for tag in image.get("RepoTags") or [] if tag != "<none>:<none>")
+
+    def files(self, image: str) -> list[Entry]:
+        """Every file of image's filesystem, as `docker export` of a container of it gives them."""
+        container = self.api.create_container(image, labels={f"{LABEL}.test": "1"}, network_disabled=True)
+        try:
+            with tempfile.TemporaryFile() as spool:
+                for chunk in self.api.export(container):
+                    spool.write(chunk)
+                spool.seek(0)
+                with tarfile.open(fileobj=spool, mode="r|") as tar:
+                    return entries(tar)
+        finally:
+            self.api.remove_container(container, force=True)
 
     def import_tarball(self, tarball: Path, reference: str, changes: list[str]) -> None:
         repository, tag = reference.rsplit(":", 1)
@@ -169,24 +185,41 @@ class Engine:
         *,
         entrypoint: list[str] | None = None,
         user: str | None = None,
-        files: list[bytes] | None = None,
+        files: Mapping[str, bytes] | None = None,
         extract: str | None = None,
+        read_only: bool = False,
         timeout: int = 900,
     ) -> RunResult:
-        """Run a container with no network; copy files (tars) in at / first, and the folder
-        extract out (as a tar) after. The container is removed whatever happens."""
-        container = self.api.create_container(
-            image,
-            command=command,
-            entrypoint=entrypoint,
-            user=user or "",
-            network_disabled=True,
-            labels={f"{LABEL}.test": "1"},
-            host_config=self.api.create_host_config(network_mode="none"),
-        )
+        """Run a container with no network and return its exit code and output.
+
+        files maps a folder (/tests) to a tar of what goes in it: each folder is a fresh volume,
+        so this works on a read-only root filesystem (read_only, with /tmp a tmpfs) and against a
+        remote engine alike. extract names one of those folders to return as a tar afterwards.
+        The container and its volumes are removed whatever happens."""
+        folders = dict(files or {})
+        if extract:
+            folders.setdefault(extract, b"")
+        volumes = {folder: self.api.create_volume(labels={f"{LABEL}.test": "1"})["Name"] for folder in folders}
+        container = None
         try:
-            for tar in files or ():
-                self.api.put_archive(container, "/", tar)
+            container = self.api.create_container(
+                image,
+                command=command,
+                entrypoint=entrypoint,
+                user=user or "",
+                network_disabled=True,
+                labels={f"{LABEL}.test": "1"},
+                volumes=list(volumes),
+                host_config=self.api.create_host_config(
+                    network_mode="none",
+                    read_only=read_only,
+                    tmpfs={"/tmp": "mode=1777"} if read_only else None,
+                    binds={name: {"bind": folder, "mode": "rw"} for folder, name in volumes.items()},
+                ),
+            )
+            for folder, tar in folders.items():
+                if tar:
+                    self.api.put_archive(container, folder, tar)
             self.api.start(container)
             try:
                 exit_code = self.api.wait(container, timeout=timeout)["StatusCode"]
@@ -196,12 +229,15 @@ class Engine:
             output = self.api.logs(container, stdout=True, stderr=True).decode(errors="replace")
             if not (extract and exit_code == 0):
                 return RunResult(exit_code, output)
-            stream, _ = self.api.get_archive(container, extract)
+            stream, _ = self.api.get_archive(container, f"{extract}/.")
             return RunResult(exit_code, output, b"".join(stream))
         except docker.errors.APIError as error:
             return RunResult(125, f"the engine refused to run {image}: {error.explanation or error}")
         finally:
-            self.api.remove_container(container, force=True)
+            if container is not None:
+                self.api.remove_container(container, force=True)
+            for name in volumes.values():
+                self.api.remove_volume(name, force=True)
 
     # registry
 

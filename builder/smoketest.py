@@ -1,10 +1,11 @@
-"""Test stage: the catalog's smoke tests for each image, plus checks every run image must pass.
-An image that passes all of them is tagged birdhouse/<language>:<tag>, ready to push."""
+"""Test stage: the catalog's smoke tests for each image, and the policy every run image must meet.
+An image that passes them all is tagged birdhouse/<language>:<tag>, ready to push."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from builder import policy
 from builder.catalog import SmokeTest
 from builder.engine import Engine, RunResult, tar_folder
 from builder.render import IMAGES
@@ -12,80 +13,72 @@ from builder.state import CheckResult, State, Store
 from builder.targets import Target, local_repository
 
 NONROOT = "65532"
-SHELLS = ("/bin/sh", "/bin/bash", "/bin/dash", "/usr/bin/sh", "/bin/busybox")
+ANY_UID = "12345"
 
 
-def _fits(result: RunResult, expect: str, *, last_line: bool) -> CheckResult | None:
+def _verdict(name: str, kind: str, result: RunResult, expect: str, *, last_line: bool = False) -> CheckResult:
     output = result.output.rstrip()
     seen = output.splitlines()[-1].strip() if (last_line and output) else output
     if result.exit_code == 0 and seen == expect:
-        return None
+        return CheckResult(name, kind, True)
     tail = "\n".join(output.splitlines()[-15:])
-    return CheckResult("", "", False, f"exit {result.exit_code}, expected {expect!r}, got:\n{tail}")
+    return CheckResult(name, kind, False, f"exit {result.exit_code}, expected {expect!r}, got:\n{tail}")
 
 
-def _result(test: SmokeTest, result: RunResult, *, last_line: bool = False) -> CheckResult:
-    failure = _fits(result, test.expect, last_line=last_line)
-    if failure is None:
-        return CheckResult(test.name, test.kind, True)
-    return CheckResult(test.name, test.kind, False, failure.detail)
-
-
-def policy(engine: Engine, image: str) -> list[CheckResult]:
-    """What every run image must be: non-root by default, and without a shell."""
-    user = engine.inspect(image)["Config"].get("User", "")
-    results = [
-        CheckResult("runs-as-65532", "policy", user.split(":")[0] == NONROOT, f"the default user is {user or 'root'!r}")
-    ]
-    for shell in SHELLS:
-        run = engine.run(image, ["-c", "echo shell"], entrypoint=[shell], timeout=60)
-        if run.exit_code == 0 or "shell" in run.output.splitlines():
-            results.append(CheckResult("no-shell", "policy", False, f"{shell} runs in the image"))
-            break
-    else:
-        results.append(CheckResult("no-shell", "policy", True))
+def _in_run_image(
+    engine: Engine, target: Target, image: str, test: SmokeTest, files: dict[str, bytes]
+) -> list[CheckResult]:
+    """A run-side test as the image's user, then as an arbitrary uid, then on a read-only root."""
+    entrypoint = list(test.entrypoint) or None
+    run = engine.run(image, list(test.args), entrypoint=entrypoint, files=files)
+    results = [_verdict(test.name, test.kind, run, test.expect)]
+    as_any = engine.run(image, list(test.args), entrypoint=entrypoint, files=files, user=f"{ANY_UID}:{ANY_UID}")
+    results.append(_verdict(f"{test.name}-any-uid", "policy", as_any, test.expect.replace(NONROOT, ANY_UID)))
+    if target.version.run.read_only:
+        read_only = engine.run(image, list(test.args), entrypoint=entrypoint, files=files, read_only=True)
+        results.append(_verdict(f"{test.name}-read-only", "policy", read_only, test.expect))
     return results
 
 
+def _pair(engine: Engine, target: Target, store: Store, test: SmokeTest, files: dict[str, bytes]) -> list[CheckResult]:
+    """What the dev image builds into /out runs in the run image."""
+    dev = store.get(target.parents[0])
+    if not dev.image_id:
+        return [CheckResult(test.name, test.kind, False, f"{target.parents[0]} is not built")]
+    built = engine.run(dev.image_id, list(test.build), files=files, extract="/out")
+    if built.exit_code != 0 or built.archive is None:
+        tail = "\n".join(built.output.splitlines()[-15:])
+        return [CheckResult(test.name, test.kind, False, f"the dev half failed (exit {built.exit_code}):\n{tail}")]
+    image = store.get(target.id).image_id
+    return _in_run_image(engine, target, image, test, {**files, "/out": built.archive})
+
+
+def _user(engine: Engine, image: str) -> CheckResult:
+    user = engine.inspect(image)["Config"].get("User", "")
+    return CheckResult(
+        "runs-as-65532", "policy", user.split(":")[0] == NONROOT, f"the default user is {user or 'root'!r}"
+    )
+
+
 def smoke_test(engine: Engine, target: Target, store: Store, images: Path = IMAGES) -> State:
-    """Run target's tests on its candidate image; record them; tag the image if all pass."""
+    """Run target's tests (and, for a run image, the policy) on its candidate image; record them;
+    tag the image for publishing if all pass."""
     state = store.get(target.id)
-    files = tar_folder(images / target.language / "tests", "tests")
+    files = {"/tests": tar_folder(images / target.language / "tests")}
     results: list[CheckResult] = []
-    tests = [
-        t for t in target.version.tests if t.kind == target.variant or (t.kind == "pair" and target.variant == "run")
-    ]
-    for test in tests:
-        if test.kind == "dev":
-            run = engine.run(state.image_id, list(test.command), files=[files])
-            results.append(_result(test, run, last_line=True))
-        elif test.kind == "run":
-            run = engine.run(state.image_id, list(test.args), entrypoint=list(test.entrypoint) or None, files=[files])
-            results.append(_result(test, run))
-        else:
-            results.append(_pair(engine, target, store, test, files))
+    for test in target.version.tests:
+        if test.kind == "dev" and target.variant == "dev":
+            run = engine.run(state.image_id, list(test.command), files=files)
+            results.append(_verdict(test.name, test.kind, run, test.expect, last_line=True))
+        elif test.kind == "run" and target.variant == "run":
+            results.extend(_in_run_image(engine, target, state.image_id, test, files))
+        elif test.kind == "pair" and target.variant == "run":
+            results.extend(_pair(engine, target, store, test, files))
     if target.variant == "run":
-        results.extend(policy(engine, state.image_id))
+        results.append(_user(engine, state.image_id))
+        results.extend(policy.check(engine.files(state.image_id)))
     state = store.put(state.evolve(tests=tuple(results), tested_image=state.image_id))
     if state.passed:
         for tag in state.tags:
             engine.tag(state.image_id, local_repository(target.language), tag)
     return state
-
-
-def _pair(engine: Engine, target: Target, store: Store, test: SmokeTest, files: bytes) -> CheckResult:
-    """What the dev image builds into /out runs in the run image."""
-    dev = store.get(target.parents[0])
-    if not dev.image_id:
-        return CheckResult(test.name, test.kind, False, f"{target.parents[0]} is not built")
-    built = engine.run(dev.image_id, list(test.build), files=[files], extract="/out")
-    if built.exit_code != 0 or built.archive is None:
-        tail = "\n".join(built.output.splitlines()[-15:])
-        return CheckResult(test.name, test.kind, False, f"the dev half failed (exit {built.exit_code}):\n{tail}")
-    run = engine.run(
-        store.get(target.id).image_id,
-        list(test.args),
-        entrypoint=list(test.entrypoint) or None,
-        files=[files, built.archive],
-    )
-    return _result(test, run)

@@ -1,0 +1,90 @@
+"""What every run image must be, read off its files: no shell, no package manager, no compiler,
+no setuid or setgid file, no headers or static libraries, and a CA bundle. Pure logic over the
+image's file list (Engine.files gives it), so each rule is tested without Docker."""
+
+from __future__ import annotations
+
+import re
+import tarfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from builder.state import CheckResult
+
+CA_BUNDLE = "etc/ssl/certs/ca-certificates.crt"
+BIN_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin")
+SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "busybox", "toybox"}
+PACKAGE_MANAGERS = {
+    "dpkg", "apt", "apt-get", "aptitude", "apk", "rpm", "yum", "dnf", "microdnf",
+    "pip", "pip3", "npm", "npx", "yarn", "gem", "bundle", "composer", "cpan", "cpanm", "luarocks", "cargo",
+}  # fmt: skip
+PACKAGE_DATABASES = ("var/lib/dpkg", "var/lib/apt", "etc/apt", "var/cache/apt", "lib/apk", "var/lib/rpm")
+COMPILER = re.compile(
+    r"^(?:x86_64-linux-gnu-)?(?:gcc|g\+\+|c\+\+|cc|cpp|clang|clang\+\+|ld|ld\.bfd|ld\.gold|as|"
+    r"javac|rustc|go|gfortran|tcc|cc1|cc1plus|ghc|mcs|csc|erlc|kotlinc|scalac)(?:-[0-9.]+)?$"
+)
+DEV_FILE = re.compile(r"\.(?:h|hh|hpp|hxx|a)$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file of an image: its path without a leading slash, mode, size and kind."""
+
+    path: str
+    mode: int = 0o644
+    size: int = 0
+    kind: str = "file"  # file, dir, symlink, other
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def in_bin(self) -> bool:
+        return self.path.rsplit("/", 1)[0] in BIN_DIRS if "/" in self.path else False
+
+
+def entries(tar: tarfile.TarFile) -> list[Entry]:
+    """The entries of an image's filesystem tar (`docker export`)."""
+    out = []
+    for member in tar:
+        kind = "file" if member.isfile() else "dir" if member.isdir() else "symlink" if member.issym() else "other"
+        out.append(Entry(member.name.lstrip("./"), member.mode, member.size, kind))
+    return out
+
+
+def _rule(name: str, offenders: Iterable[Entry], what: str) -> CheckResult:
+    found = sorted({entry.path for entry in offenders})
+    if not found:
+        return CheckResult(name, "policy", True)
+    shown = ", ".join(f"/{path}" for path in found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    return CheckResult(name, "policy", False, f"{what}: {shown}")
+
+
+def _package_manager(entry: Entry) -> bool:
+    in_database = any(entry.path == db or entry.path.startswith(db + "/") for db in PACKAGE_DATABASES)
+    return in_database or (entry.in_bin and entry.name in PACKAGE_MANAGERS)
+
+
+def _compiler(entry: Entry) -> bool:
+    return entry.kind != "dir" and bool(COMPILER.match(entry.name)) and (entry.in_bin or "/gcc/" in entry.path)
+
+
+RULES: dict[str, tuple[Callable[[Entry], bool], str]] = {
+    "no-shell": (lambda e: e.kind != "dir" and e.name in SHELLS, "a shell is in the image"),
+    "no-package-manager": (_package_manager, "a package manager or its database is in the image"),
+    "no-compiler": (_compiler, "a compiler is in the image"),
+    "no-setuid": (lambda e: e.kind == "file" and bool(e.mode & 0o6000), "setuid or setgid files"),
+    "no-headers-or-static-libraries": (
+        lambda e: e.kind == "file" and bool(DEV_FILE.search(e.name)),
+        "headers or static libraries",
+    ),
+}
+
+
+def check(files: list[Entry]) -> list[CheckResult]:
+    """Every rule over an image's files, then the CA bundle's presence."""
+    results = [_rule(name, filter(test, files), what) for name, (test, what) in RULES.items()]
+    bundle = any(e.path == CA_BUNDLE and e.kind == "file" and e.size > 0 for e in files)
+    results.append(CheckResult("ca-bundle", "policy", bundle, "" if bundle else f"/{CA_BUNDLE} is missing"))
+    return results

@@ -1,0 +1,71 @@
+"""Each policy rule on made-up file lists: a clean image passes, each kind of cruft fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder.policy import Entry, check
+
+CLEAN = [
+    Entry("usr/bin/python3.11", 0o755, 6_000_000),
+    Entry("usr/lib/x86_64-linux-gnu/libc.so.6", 0o755, 2_000_000),
+    Entry("lib64", 0o777, 0, "symlink"),
+    Entry("etc/ssl/certs/ca-certificates.crt", 0o644, 200_000),
+    Entry("etc/passwd", 0o644, 100),
+    Entry("tmp", 0o1777, 0, "dir"),
+    Entry("usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so", 0o644, 100_000),
+]
+
+
+def failures(files: list[Entry]) -> dict[str, str]:
+    return {result.name: result.detail for result in check(files) if not result.ok}
+
+
+def test_a_clean_image_passes() -> None:
+    assert failures(CLEAN) == {}
+
+
+@pytest.mark.parametrize(
+    ("extra", "rule"),
+    [
+        (Entry("usr/bin/dash", 0o755, 100_000), "no-shell"),
+        (Entry("bin/sh", 0o777, 0, "symlink"), "no-shell"),
+        (Entry("usr/bin/busybox", 0o755, 1_000_000), "no-shell"),
+        (Entry("var/lib/dpkg/status", 0o644, 1000), "no-package-manager"),
+        (Entry("usr/bin/apt-get", 0o755, 1000), "no-package-manager"),
+        (Entry("usr/local/bin/pip3", 0o755, 1000), "no-package-manager"),
+        (Entry("usr/bin/gcc-12", 0o755, 1000), "no-compiler"),
+        (Entry("usr/bin/x86_64-linux-gnu-gcc-12", 0o755, 1000), "no-compiler"),
+        (Entry("usr/lib/gcc/x86_64-linux-gnu/12/cc1", 0o755, 1000), "no-compiler"),
+        (Entry("usr/bin/javac", 0o755, 1000), "no-compiler"),
+        (Entry("usr/bin/passwd", 0o4755, 1000), "no-setuid"),
+        (Entry("usr/bin/wall", 0o2755, 1000), "no-setuid"),
+        (Entry("usr/include/python3.11/Python.h", 0o644, 1000), "no-headers-or-static-libraries"),
+        (Entry("usr/lib/x86_64-linux-gnu/libc.a", 0o644, 1000), "no-headers-or-static-libraries"),
+    ],
+)
+def test_each_kind_of_cruft_fails_its_rule(extra: Entry, rule: str) -> None:
+    failed = failures([*CLEAN, extra])
+    assert list(failed) == [rule]
+    assert f"/{extra.path}" in failed[rule]
+
+
+def test_names_alike_are_not_cruft() -> None:
+    look_alikes = [
+        Entry("usr/lib/python3.11/shlex.py"),
+        Entry("usr/lib/python3.11/encodings/ascii.py"),
+        Entry("usr/share/zoneinfo/Asia/Ashgabat"),  # not "ash"
+        Entry("usr/lib/node/go", 0o644, 10),  # a file named go outside bin/
+        Entry("usr/lib/python3.11/sh", 0o755, 0, "dir"),
+    ]
+    assert failures(CLEAN + look_alikes) == {}
+
+
+def test_the_ca_bundle_must_be_there() -> None:
+    without = [entry for entry in CLEAN if "ca-certificates" not in entry.path]
+    assert "ca-bundle" in failures(without)
+
+
+def test_many_offenders_are_counted_not_all_listed() -> None:
+    headers = [Entry(f"usr/include/h{i}.h") for i in range(20)]
+    assert "and 12 more" in failures(CLEAN + headers)["no-headers-or-static-libraries"]
