@@ -96,8 +96,11 @@ def build(
     else:
         full_version = probe_version(engine, image, target)
     check_version(target, full_version)
+    size = int(engine.inspect(image)["Size"])
+    budget = (target.version.dev if target.variant == "dev" else target.version.run).budget_mb
+    if budget and size > budget * 1e6:
+        raise BuildError(f"{target.id}: {size / 1e6:.1f} MB is over its budget of {budget} MB: nothing was tagged")
     stamped = engine.stamp(image, labels(target, catalog, full_version), log_file)
     engine.tag(stamped, local_repository("candidate"), target.id)
     extra = tuple(variant_tag(tag, target.variant) for tag in ladder(full_version, target.version.version))
-    size = int(engine.inspect(stamped)["Size"])
     return store.put(State(id=target.id, image_id=stamped, version=full_version, tags=extra + target.tags, size=size))

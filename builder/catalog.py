@@ -45,6 +45,7 @@ class VersionProbe:
 class DevSpec:
     packages: tuple[str, ...]
     command: tuple[str, ...]
+    budget_mb: float | None = None
     env: tuple[tuple[str, str], ...] = ()
 
 
@@ -56,6 +57,7 @@ class RunSpec:
     exclude: tuple[str, ...] = ()
     tzdata: bool = False
     read_only: bool = True
+    budget_mb: float | None = None
     env: tuple[tuple[str, str], ...] = ()
 
 

@@ -3,6 +3,7 @@
 # closure (as the loader resolves it, via ldd), and every symlink on the way with its target.
 # Directory symlinks (merged /usr) are resolved, so each file lands once, at its real path.
 # usage: closure.sh [-x EXCLUDED]... ROOT PATH...
+# EXCLUDED is a path or a shell pattern (*/__pycache__): what it matches, or lies under it, is left out.
 set -euo pipefail
 excluded=()
 while getopts x: opt; do
@@ -42,7 +43,8 @@ for top in "$@"; do
 	find "$top" \( -type f -o -type l \) -print
 done | sort -u | while read -r f; do
 	for x in "${excluded[@]}"; do
-		case $f in "$x" | "$x"/*) continue 2 ;; esac
+		# shellcheck disable=SC2254 # patterns on purpose: -x '*/__pycache__'
+		case $f in $x | $x/*) continue 2 ;; esac
 	done
 	copy_path "$f"
 	if [ -f "$f" ] && is_elf "$f"; then

@@ -1,0 +1,1 @@
+puts "hello from ruby as uid #{Process.uid}"
