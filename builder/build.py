@@ -97,7 +97,7 @@ def build(
         full_version = probe_version(engine, image, target)
     check_version(target, full_version)
     size = int(engine.inspect(image)["Size"])
-    budget = (target.version.dev if target.variant == "dev" else target.version.run).budget_mb
+    budget = {"dev": target.version.dev.budget_mb, "run": target.version.run.budget_mb}.get(target.variant)
     if budget and size > budget * 1e6:
         raise BuildError(f"{target.id}: {size / 1e6:.1f} MB is over its budget of {budget} MB: nothing was tagged")
     stamped = engine.stamp(image, labels(target, catalog, full_version), log_file)

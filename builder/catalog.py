@@ -97,6 +97,7 @@ class Language:
     title: str
     homepage: str
     versions: tuple[Version, ...]
+    compare_fat: bool = False
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,7 @@ def parse(text: str, path: Path) -> Catalog:
             name=name,
             title=spec["title"],
             homepage=spec["homepage"],
+            compare_fat=spec.get("compare_fat", False),
             versions=tuple(
                 sorted(
                     (_version(name, spec, entry) for entry in spec["versions"]),

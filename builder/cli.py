@@ -26,6 +26,7 @@ COMMANDS = {
     "test": "run the smoke tests; tag the images that pass",
     "push": "push the images that passed their tests, and check their digests",
     "all": "render, build, test and push, then print the table",
+    "report": "write out/report.{json,html,md} from what the stages recorded",
 }
 
 
@@ -74,7 +75,8 @@ def _plan(targets: list[Target], catalog: Catalog, as_json: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     catalog = catalog_module.load(args.catalog)
-    targets = select(expand(catalog), args.images)
+    comparators = args.command in ("render", "build", "all", "report")
+    targets = select(expand(catalog, comparators=comparators), args.images)
     if args.command == "list":
         _list(targets, args.json)
         return 0

@@ -9,6 +9,7 @@ import re
 import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ import docker.errors
 import requests
 
 from builder.errors import BuildError, HostError, PublishError, TransientError
-from builder.policy import Entry, entries
 
 # What a registry or the network says when trying again may help.
 TRANSIENT = re.compile(
@@ -100,16 +100,17 @@ class Engine:
         images = self.api.images(filters={"label": label})
         return sorted(tag for image in images for tag in image.get("RepoTags") or [] if tag != "<none>:<none>")
 
-    def files(self, image: str) -> list[Entry]:
-        """Every file of image's filesystem, as `docker export` of a container of it gives them."""
+    @contextmanager
+    def export(self, image: str) -> Iterator[tarfile.TarFile]:
+        """image's filesystem as `docker export` of a container of it gives it, as a seekable tar."""
         container = self.api.create_container(image, labels={f"{LABEL}.test": "1"}, network_disabled=True)
         try:
             with tempfile.TemporaryFile() as spool:
                 for chunk in self.api.export(container):
                     spool.write(chunk)
                 spool.seek(0)
-                with tarfile.open(fileobj=spool, mode="r|") as tar:
-                    return entries(tar)
+                with tarfile.open(fileobj=spool, mode="r:") as tar:
+                    yield tar
         finally:
             self.api.remove_container(container, force=True)
 

@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from builder import bases, build, publish, render, report, services, smoketest
-from builder.catalog import Catalog
+from builder.catalog import VARIANTS, Catalog
 from builder.engine import Engine
 from builder.errors import BirdhouseError, BuildError, SmokeTestError
 from builder.log import Log
@@ -46,9 +46,11 @@ class Run:
     def pending(self) -> list[Target]:
         return [target for target in self.targets if target.id not in self.failures]
 
-    def each(self, stage: str, action: Callable[[Target], object]) -> None:
-        """action on every pending target, one ✓/✕ line each; failures are kept, not raised."""
+    def each(self, stage: str, action: Callable[[Target], object], variants: tuple[str, ...] = VARIANTS) -> None:
+        """action on every pending target of variants, one ✓/✕ line each; failures are kept, not raised."""
         for target in self.pending():
+            if target.variant not in variants:
+                continue
             try:
                 with self.log.step(target.id, stage):
                     action(target)
@@ -84,7 +86,7 @@ def build_stage(run: Run) -> None:
                 nocache=run.nocache,
             )
 
-    run.each("build", one)
+    run.each("build", one, (*VARIANTS, "fat"))
 
 
 def test_stage(run: Run) -> None:
@@ -115,12 +117,12 @@ def publish_stage(run: Run) -> None:
     run.each(f"push to {run.registry.host}", one)
 
 
-def report_stage(run: Run) -> list[dict[str, object]]:
+def report_stage(run: Run) -> None:
     states: dict[str, State] = {target.id: run.store.get(target.id) for target in run.targets}
     rows = report.rows(run.targets, states)
-    report.write(rows, run.out / "report.json")
+    written = report.write(rows, run.out)
     run.log.info("\n" + report.table(rows))
-    return rows
+    run.log.info("report: " + ", ".join(str(path) for path in written))
 
 
 STAGES: dict[str, tuple[Callable[[Run], object], ...]] = {
@@ -129,4 +131,5 @@ STAGES: dict[str, tuple[Callable[[Run], object], ...]] = {
     "test": (test_stage, report_stage),
     "push": (publish_stage, report_stage),
     "all": (render_stage, bases_stage, build_stage, test_stage, publish_stage, report_stage),
+    "report": (report_stage,),
 }

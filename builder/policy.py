@@ -49,7 +49,7 @@ def entries(tar: tarfile.TarFile) -> list[Entry]:
     out = []
     for member in tar:
         kind = "file" if member.isfile() else "dir" if member.isdir() else "symlink" if member.issym() else "other"
-        out.append(Entry(member.name.lstrip("./"), member.mode, member.size, kind))
+        out.append(Entry(member.name.removeprefix("./").lstrip("/"), member.mode, member.size, kind))
     return out
 
 

@@ -55,26 +55,29 @@ class Registry:
     def path(self, language: str) -> str:
         return "/".join(part for part in (self.namespace, language) if part)
 
-    def manifest_digest(self, language: str, tag: str) -> str | None:
-        """The digest the registry serves for language:tag (None if it has none)."""
+    def manifest(self, language: str, tag: str) -> tuple[str | None, int]:
+        """The digest the registry serves for language:tag (None if it has none), and the
+        compressed size its manifest gives (config and layers)."""
         scheme = "http" if self.local else "https"
         url = f"{scheme}://{self.host}/v2/{self.path(language)}/manifests/{tag}"
         headers = {"Accept": MANIFEST_TYPES}
         auth = (self.username, self.password) if self.username and self.password else None
         try:
-            response = requests.head(url, headers=headers, auth=auth, timeout=30)
+            response = requests.get(url, headers=headers, auth=auth, timeout=30)
             if response.status_code == 401 and "Bearer" in response.headers.get("WWW-Authenticate", ""):
                 headers["Authorization"] = f"Bearer {self._token(response.headers['WWW-Authenticate'], auth)}"
-                response = requests.head(url, headers=headers, timeout=30)
+                response = requests.get(url, headers=headers, timeout=30)
         except requests.RequestException as error:
             raise TransientError(f"reading back {url}: {error}") from None
         if response.status_code == 404:
-            return None
+            return None, 0
         if response.status_code >= 500:
             raise TransientError(f"reading back {url}: HTTP {response.status_code}")
         if not response.ok:
             raise PublishError(f"reading back {url}: HTTP {response.status_code}")
-        return response.headers.get("Docker-Content-Digest")
+        manifest = response.json()
+        parts = [manifest.get("config", {}), *manifest.get("layers", [])]
+        return response.headers.get("Docker-Content-Digest"), sum(int(part.get("size", 0)) for part in parts)
 
     @staticmethod
     def _token(challenge: str, auth: tuple[str, str] | None) -> str:
@@ -113,13 +116,14 @@ def publish(
         raise SmokeTestError(f"{target.id}: not pushed: its tests did not pass ({failed})")
     repository = registry.repository(target.language)
     pushed = {}
+    compressed = 0
     for tag in state.tags:
         engine.tag(state.image_id, repository, tag)
         for attempt in _retrying(attempts):
             with attempt:
                 digest = engine.push(repository, tag, log_file)
-                served = registry.manifest_digest(target.language, tag)
+                served, compressed = registry.manifest(target.language, tag)
         if served != digest:
             raise PublishError(f"{repository}:{tag}: pushed {digest}, but the registry serves {served}")
         pushed[f"{repository}:{tag}"] = digest
-    return store.put(state.evolve(pushed=pushed))
+    return store.put(state.evolve(pushed=pushed, compressed=compressed))

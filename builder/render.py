@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 
 from builder.bases import base_image
-from builder.catalog import Catalog
+from builder.catalog import Catalog, RunSpec
 from builder.errors import CatalogError
 from builder.targets import Target
 
@@ -44,6 +44,8 @@ def environment(images: Path = IMAGES) -> jinja2.Environment:
 def template_name(target: Target, images: Path = IMAGES) -> str:
     """The language's own template where it has one, else the shared one."""
     own = f"{target.language}/{target.variant}.Dockerfile.j2"
+    if target.variant == "fat":
+        return "fat.Dockerfile.j2"
     return own if (images / own).is_file() else f"{target.variant}.Dockerfile.j2"
 
 
@@ -56,6 +58,11 @@ def context_files(target: Target, images: Path = IMAGES) -> tuple[Path, ...]:
     return tuple(files[name] for name in sorted(files))
 
 
+def closure_paths(run: RunSpec) -> list[str]:
+    """What a run image's closure is taken of: the catalog's paths, the CA bundle, zoneinfo."""
+    return [*run.paths, CERTS] + ([ZONEINFO] if run.tzdata else [])
+
+
 def render(target: Target, catalog: Catalog, images: Path = IMAGES) -> Rendered:
     """Render target's Dockerfile; the same inputs give the same bytes."""
     name = template_name(target, images)
@@ -63,7 +70,6 @@ def render(target: Target, catalog: Catalog, images: Path = IMAGES) -> Rendered:
     run = version.run
     base = catalog.bases[target.base]
     packages = {"ca-certificates", *run.packages} | ({"tzdata"} if run.tzdata else set())
-    paths = [*run.paths, CERTS] + ([ZONEINFO] if run.tzdata else [])
     # right/ repeats every zone with leap seconds, which no runtime here reads
     exclude = [*run.exclude] + ([f"{ZONEINFO}/right"] if run.tzdata else [])
     try:
@@ -80,7 +86,7 @@ def render(target: Target, catalog: Catalog, images: Path = IMAGES) -> Rendered:
                 dev=version.dev,
                 run=run,
                 packages=sorted(packages),
-                paths=paths,
+                paths=closure_paths(run),
                 exclude=sorted(exclude),
             )
         )

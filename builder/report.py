@@ -1,66 +1,197 @@
-"""Report stage: the closing table of images, tags, sizes and test results, and out/report.json."""
+"""Report stage: per image its tags, digest, sizes (uncompressed, compressed, floor, overhead, dev
+and fat comparisons) and test results, written as out/report.json, out/report.html (a table and a
+bar chart, self-contained) and out/report.md (for a CI step summary); and the closing table."""
 
 from __future__ import annotations
 
+import html
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from builder.state import State
 from builder.targets import Target
 
 
-def size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n else "-"
+@dataclass(frozen=True)
+class Row:
+    id: str
+    language: str
+    variant: str
+    version: str
+    tags: tuple[str, ...]
+    digest: str
+    size: int
+    compressed: int
+    floor: int
+    dev_size: int
+    fat_size: int
+    tests: dict[str, bool]
+    passed: bool
+    error: str
+
+    @property
+    def overhead(self) -> float | None:
+        return self.size / self.floor if self.floor and self.size else None
+
+    @property
+    def dev_ratio(self) -> float | None:
+        return self.dev_size / self.size if self.dev_size and self.size else None
+
+    @property
+    def fat_ratio(self) -> float | None:
+        return self.fat_size / self.size if self.fat_size and self.size else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "overhead": self.overhead, "dev_ratio": self.dev_ratio, "fat_ratio": self.fat_ratio}
 
 
-def rows(targets: list[Target], states: dict[str, State]) -> list[dict[str, object]]:
+def rows(targets: list[Target], states: dict[str, State]) -> list[Row]:
+    """One row per dev and run image; a run image's row compares it with its dev and fat images."""
+    fat = {(t.language, t.version.version): states[t.id].size for t in targets if t.variant == "fat"}
     out = []
     for target in targets:
+        if target.variant == "fat":
+            continue
         state = states[target.id]
+        dev = states[target.parents[0]].size if target.parents and target.parents[0] in states else 0
         out.append(
-            {
-                "id": target.id,
-                "version": state.version or target.version.version,
-                "tags": list(state.tags or target.tags),
-                "size": state.size,
-                "tests": {t.name: t.ok for t in state.tests},
-                "passed": state.passed,
-                "pushed": state.pushed,
-                "error": state.error,
-            }
+            Row(
+                id=target.id,
+                language=target.language,
+                variant=target.variant,
+                version=state.version or target.version.version,
+                tags=state.tags or target.tags,
+                digest=next(iter(state.pushed.values()), ""),
+                size=state.size,
+                compressed=state.compressed,
+                floor=state.floor,
+                dev_size=dev if target.variant == "run" else 0,
+                fat_size=fat.get((target.language, target.version.version), 0) if target.variant == "run" else 0,
+                tests={t.name: t.ok for t in state.tests},
+                passed=state.passed,
+                error=state.error,
+            )
         )
     return out
 
 
-def table(report: list[dict[str, object]]) -> str:
+def mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n else "-"
+
+
+def ratio(value: float | None, digits: int = 1) -> str:
+    return f"{value:.{digits}f}×" if value else "-"
+
+
+def verdict(row: Row) -> str:
+    passed = sum(row.tests.values())
+    if row.error:
+        return "✕ " + row.error.splitlines()[0][:60]
+    if not row.tests:
+        return "- not tested"
+    return f"{'✓' if row.passed else '✕'} {passed}/{len(row.tests)}"
+
+
+COLUMNS = ("image", "version", "tags", "size", "compressed", "floor", "overhead", "dev ÷ run", "fat ÷ run", "tests")
+
+
+def cells(row: Row) -> tuple[str, ...]:
+    return (
+        row.id,
+        row.version,
+        ", ".join(row.tags),
+        mb(row.size),
+        mb(row.compressed),
+        mb(row.floor),
+        ratio(row.overhead, 3),
+        ratio(row.dev_ratio),
+        ratio(row.fat_ratio),
+        verdict(row),
+    )
+
+
+def table(report: list[Row]) -> str:
     """A plain-text table, one line per image."""
-    lines = [("image", "version", "tags", "size", "tests", "pushed")]
-    for row in report:
-        tests = row["tests"]
-        assert isinstance(tests, dict)
-        passed = sum(1 for ok in tests.values() if ok)
-        verdict = f"✓ {passed}/{len(tests)}" if row["passed"] else (f"✕ {passed}/{len(tests)}" if tests else "✕ -")
-        if row["error"]:
-            verdict = "✕ " + str(row["error"]).splitlines()[0][:40]
-        pushed = row["pushed"]
-        assert isinstance(pushed, dict)
-        lines.append(
-            (
-                str(row["id"]),
-                str(row["version"]),
-                ", ".join(row["tags"]),  # type: ignore[arg-type]
-                size(int(row["size"])),  # type: ignore[call-overload]
-                verdict,
-                f"{len(pushed)} tags" if pushed else "-",
-            )
-        )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    lines = [COLUMNS, *(cells(row) for row in report)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS))]
     text = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() for line in lines]
     text.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(text)
 
 
-def write(report: list[dict[str, object]], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    return path
+def markdown(report: list[Row]) -> str:
+    """The table in GitHub-flavoured markdown, for $GITHUB_STEP_SUMMARY."""
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in cells(row)) + " |" for row in report]
+    return "\n".join(lines) + "\n"
+
+
+BAR_COLOURS = (("fat", "#b0413e"), ("dev", "#e0a458"), ("run", "#3f7cac"), ("floor", "#7fb069"))
+
+
+def chart(report: list[Row]) -> str:
+    """An inline SVG: per run image, bars for its fat comparator, dev image, itself and its floor."""
+    runs = [row for row in report if row.variant == "run"]
+    biggest = max((max(r.fat_size, r.dev_size, r.size, r.floor) for r in runs), default=0) or 1
+    label, bar, gap, width = 170, 14, 10, 560
+    height = sum(len(BAR_COLOURS) * bar + gap for _ in runs) + 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label + width + 90}" height="{height}" role="img">']
+    y = 10
+    for row in runs:
+        values = {"fat": row.fat_size, "dev": row.dev_size, "run": row.size, "floor": row.floor}
+        parts.append(f'<text x="0" y="{y + 2 * bar}" class="label">{html.escape(row.id)}</text>')
+        for name, colour in BAR_COLOURS:
+            value = values[name]
+            length = max(1.0, value / biggest * width) if value else 0
+            parts.append(
+                f'<rect class="bar bar-{name}" x="{label}" y="{y}" width="{length:.1f}" height="{bar - 2}" '
+                f'fill="{colour}"><title>{name}: {mb(value)}</title></rect>'
+            )
+            parts.append(
+                f'<text x="{label + length + 4:.1f}" y="{y + bar - 4}" class="value">{name} {mb(value)}</text>'
+            )
+            y += bar
+        y += gap
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def page(report: list[Row]) -> str:
+    """A self-contained HTML page: the bar chart and the table."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+    body = "".join(
+        f'<tr class="{"pass" if row.passed else "fail"}" id="{html.escape(row.id)}">'
+        + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells(row))
+        + "</tr>"
+        for row in report
+    )
+    legend = " ".join(f'<span style="color:{colour}">■ {name}</span>' for name, colour in BAR_COLOURS)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>birdhouse report</title>
+<style>
+body {{ font: 14px system-ui, sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; }} td, th {{ padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: left; }}
+tr.fail td {{ background: #fbeaea; }} .label, .value {{ font: 12px system-ui, sans-serif; }}
+</style></head><body>
+<h1>birdhouse: microcontainer sizes</h1>
+<p>Per run image: the fat comparator (full Debian with the runtime and its build tools, the way official
+images are made), the dev image, the run image, and its closure floor. {legend}</p>
+{chart(report)}
+<h2>Images</h2>
+<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
+</body></html>
+"""
+
+
+def write(report: list[Row], folder: Path) -> list[Path]:
+    """out/report.json, out/report.html and out/report.md."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "report.json": json.dumps([row.as_dict() for row in report], indent=2, sort_keys=True) + "\n",
+        "report.html": page(report),
+        "report.md": markdown(report),
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return [folder / name for name in files]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder import policy
+from builder import floor, policy
 from builder.catalog import SmokeTest
 from builder.engine import Engine, RunResult, tar_folder
-from builder.render import IMAGES
+from builder.render import IMAGES, closure_paths
 from builder.state import CheckResult, State, Store
 from builder.targets import Target, local_repository
 
@@ -74,10 +74,14 @@ def smoke_test(engine: Engine, target: Target, store: Store, images: Path = IMAG
             results.extend(_in_run_image(engine, target, state.image_id, test, files))
         elif test.kind == "pair" and target.variant == "run":
             results.extend(_pair(engine, target, store, test, files))
+    floor_bytes = 0
     if target.variant == "run":
         results.append(_user(engine, state.image_id))
-        results.extend(policy.check(engine.files(state.image_id)))
-    state = store.put(state.evolve(tests=tuple(results), tested_image=state.image_id))
+        spec = target.version.run
+        with engine.export(state.image_id) as tar:
+            results.extend(policy.check(policy.entries(tar)))
+            floor_bytes = floor.floor(tar, [*spec.entrypoint[:1], *closure_paths(spec)])
+    state = store.put(state.evolve(tests=tuple(results), tested_image=state.image_id, floor=floor_bytes))
     if state.passed:
         for tag in state.tags:
             engine.tag(state.image_id, local_repository(target.language), tag)

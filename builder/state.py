@@ -24,7 +24,9 @@ class State:
     image_id: str = ""
     version: str = ""  # as the runtime reports it
     tags: tuple[str, ...] = ()
-    size: int = 0
+    size: int = 0  # uncompressed, as the engine reports it
+    floor: int = 0  # run images: the closure floor (builder.floor)
+    compressed: int = 0  # as pushed: the manifest's layers and config
     tests: tuple[CheckResult, ...] = ()
     tested_image: str = ""  # the image the tests ran on
     pushed: dict[str, str] = field(default_factory=dict)  # reference -> digest

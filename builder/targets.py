@@ -46,17 +46,22 @@ def _prefixes(version: str) -> list[str]:
     return [".".join(parts[: n + 1]) for n in range(len(parts))]
 
 
+def newest(versions: tuple[Version, ...]) -> Version | None:
+    """The newest version that may take the shared tags (latest)."""
+    candidates = [v for v in versions if v.latest]
+    return max(candidates, key=lambda v: v.key) if candidates else None
+
+
 def floating_tags(version: Version, siblings: tuple[Version, ...]) -> tuple[str, ...]:
     """The catalog version and the shorter prefixes this version is the newest of, then latest.
 
     python 3.13 gets 3.13, 3 and latest; python 3.11 next to it gets only 3.11."""
-    candidates = [v for v in siblings if v.latest]
     tags = [version.version]
     for prefix in reversed(_prefixes(version.version)[:-1]):
-        owners = [v for v in candidates if _prefixes(v.version)[: len(prefix.split("."))][-1] == prefix]
-        if owners and max(owners, key=lambda v: v.key) is version:
+        owners = tuple(v for v in siblings if prefix in _prefixes(v.version))
+        if newest(owners) is version:
             tags.append(prefix)
-    if candidates and max(candidates, key=lambda v: v.key) is version:
+    if newest(siblings) is version:
         tags.append("latest")
     return tuple(tags)
 
@@ -83,11 +88,24 @@ def target_id(language: str, version: str, variant: str) -> str:
     return f"{language}-{version}-{variant}"
 
 
-def expand(catalog: Catalog) -> list[Target]:
-    """Every image of the catalog, dev before run, in catalog order."""
+def expand(catalog: Catalog, *, comparators: bool = False) -> list[Target]:
+    """Every image of the catalog, dev before run, in catalog order; with comparators, also the
+    fat images (built and measured, never tested or pushed) of languages that ask for one."""
     targets = []
     for language in catalog.languages.values():
         for version in language.versions:
+            if comparators and language.compare_fat and version is newest(language.versions):
+                targets.append(
+                    Target(
+                        id=target_id(language.name, version.version, "fat"),
+                        language=language.name,
+                        version=version,
+                        variant="fat",
+                        base=version.suite,
+                        tags=(),
+                        parents=(),
+                    )
+                )
             floating = floating_tags(version, language.versions)
             for variant in ("dev", "run"):
                 dev_id = target_id(language.name, version.version, "dev")

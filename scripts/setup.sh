@@ -1,12 +1,13 @@
 #!/bin/bash
 # Install and start what birdhouse needs, skipping what is already there:
-#   Debian packages (docker.io, docker-registry, mmdebstrap), the Python venv in .venv,
+#   Debian packages (docker.io, docker-registry, mmdebstrap; chromium for the report test),
+#   the Python venv in .venv,
 #   and a running Docker engine. The embedded registry is started by the builder when used.
 # Idempotent; as root on Debian 12 it needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker.io docker-registry mmdebstrap)
+packages=(docker.io docker-registry mmdebstrap chromium)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -32,8 +32,8 @@ class FlakyEngine:
 
 
 class FakeRegistry(publish.Registry):
-    def manifest_digest(self, language: str, tag: str) -> str | None:
-        return "sha256:" + tag
+    def manifest(self, language: str, tag: str) -> tuple[str | None, int]:
+        return "sha256:" + tag, 1000
 
 
 @pytest.fixture
@@ -82,8 +82,8 @@ def test_a_digest_mismatch_fails(tested) -> None:  # type: ignore[no-untyped-def
     target, store = tested
 
     class Other(FakeRegistry):
-        def manifest_digest(self, language: str, tag: str) -> str | None:
-            return "sha256:someone-else"
+        def manifest(self, language: str, tag: str) -> tuple[str | None, int]:
+            return "sha256:someone-else", 1000
 
     with pytest.raises(PublishError, match="the registry serves sha256:someone-else"):
         publish.publish(FlakyEngine([]), target, store, Other("127.0.0.1:5000"), io.StringIO())  # type: ignore[arg-type]
