@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 from builder import __version__
+from builder.buildid import Inputs
 from builder.catalog import Catalog
 from builder.engine import LABEL, Engine
 from builder.errors import BuildError
@@ -76,6 +77,24 @@ def check_version(target: Target, full_version: str) -> None:
         )
 
 
+def adopt(engine: Engine, target: Target, store: Store, inputs: Inputs) -> State | None:
+    """The state of an image of this build id that the engine already holds (a candidate of an
+    earlier run, whose out/ folder is gone), or None."""
+    for image in engine.api.images(
+        filters={"label": [f"{LABEL}.build-id={inputs.build_id}", f"{LABEL}.id={target.id}"]}
+    ):
+        attrs = engine.inspect(image["Id"])
+        version = (attrs["Config"].get("Labels") or {}).get("org.opencontainers.image.version")
+        if not version:
+            continue  # built, but not yet labelled: the build stopped half way
+        engine.tag(image["Id"], local_repository("candidate"), target.id)
+        extra = tuple(variant_tag(tag, target.variant) for tag in ladder(version, target.version.version))
+        state = State(target.id, image_id=image["Id"], build_id=inputs.build_id, version=version,
+                      tags=extra + target.tags, size=int(attrs["Size"]))  # fmt: skip
+        return store.put(state)
+    return None
+
+
 def build(
     engine: Engine,
     catalog: Catalog,
@@ -84,10 +103,12 @@ def build(
     context: Path,
     store: Store,
     log_file: io.TextIOBase,
+    inputs: Inputs,
     nocache: bool = False,
 ) -> State:
     """Build target from its rendered context; return its new state (saved in store)."""
-    image = engine.build(context, log_file, labels={f"{LABEL}.id": target.id}, nocache=nocache)
+    own = {f"{LABEL}.id": target.id, f"{LABEL}.build-id": inputs.build_id, f"{LABEL}.inputs": inputs.to_json()}
+    image = engine.build(context, log_file, labels=own, nocache=nocache)
     if target.variant == "run" and not target.version.probe.in_run:
         # nothing in the image to ask (static binaries only): it has its dev image's version
         full_version = store.get(target.parents[0]).version
@@ -103,4 +124,13 @@ def build(
     stamped = engine.stamp(image, labels(target, catalog, full_version), log_file)
     engine.tag(stamped, local_repository("candidate"), target.id)
     extra = tuple(variant_tag(tag, target.variant) for tag in ladder(full_version, target.version.version))
-    return store.put(State(id=target.id, image_id=stamped, version=full_version, tags=extra + target.tags, size=size))
+    return store.put(
+        State(
+            id=target.id,
+            image_id=stamped,
+            build_id=inputs.build_id,
+            version=full_version,
+            tags=extra + target.tags,
+            size=size,
+        )
+    )

@@ -9,12 +9,18 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 
 def _duration(seconds: float) -> str:
     return f"{seconds:.1f}s" if seconds < 60 else f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+@dataclass
+class Step:
+    note: str = ""
 
 
 class Log:
@@ -54,13 +60,16 @@ class Log:
                 print("::endgroup::", file=self.stream, flush=True)
 
     @contextmanager
-    def step(self, name: str, what: str) -> Iterator[None]:
-        """One line when the step ends: ✓ or ✕, name, what, time; the error goes up unchanged."""
+    def step(self, name: str, what: str) -> Iterator[Step]:
+        """One line when the step ends: ✓ or ✕, name, what, time, and the note the step left;
+        the error goes up unchanged."""
         start = time.monotonic()
+        step = Step()
         ok = False
         try:
-            yield
+            yield step
             ok = True
         finally:
             took = _duration(time.monotonic() - start)
-            print(f"{self._mark(ok)} {name:<24} {what} ({took})", file=self.stream, flush=True)
+            note = f": {step.note}" if step.note else ""
+            print(f"{self._mark(ok)} {name:<24} {what}{note} ({took})", file=self.stream, flush=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from builder import bases, build, publish, render, report, services, smoketest
+from builder import bases, build, buildid, publish, render, report, services, smoketest
 from builder.catalog import VARIANTS, Catalog
 from builder.engine import Engine
 from builder.errors import BirdhouseError, BuildError, SmokeTestError
@@ -27,6 +27,8 @@ class Run:
     log: Log
     nocache: bool = False
     failures: dict[str, BirdhouseError] = field(default_factory=dict)
+    inputs: dict[str, buildid.Inputs] = field(default_factory=dict)
+    built: set[str] = field(default_factory=set)  # what this run built
 
     @cached_property
     def engine(self) -> Engine:
@@ -46,14 +48,15 @@ class Run:
     def pending(self) -> list[Target]:
         return [target for target in self.targets if target.id not in self.failures]
 
-    def each(self, stage: str, action: Callable[[Target], object], variants: tuple[str, ...] = VARIANTS) -> None:
-        """action on every pending target of variants, one ✓/✕ line each; failures are kept, not raised."""
+    def each(self, stage: str, action: Callable[[Target], str | None], variants: tuple[str, ...] = VARIANTS) -> None:
+        """action on every pending target of variants, one ✓/✕ line each with the note action
+        returns (why it did nothing, say); failures are kept, not raised."""
         for target in self.pending():
             if target.variant not in variants:
                 continue
             try:
-                with self.log.step(target.id, stage):
-                    action(target)
+                with self.log.step(target.id, stage) as step:
+                    step.note = action(target) or ""
             except BirdhouseError as error:
                 self.failures[target.id] = error
                 self.store.put(self.store.get(target.id).evolve(error=f"{stage}: {error}"))
@@ -73,8 +76,22 @@ def bases_stage(run: Run) -> None:
         bases.ensure(run.engine, run.catalog.bases[name], run.log)
 
 
+def identify_stage(run: Run) -> None:
+    """Each target's build inputs, hence its build id (the bases must exist: they are an input)."""
+    for target in run.pending():
+        base = run.catalog.bases[target.base]
+        rendered = render.render(target, run.catalog)
+        run.inputs[target.id] = buildid.inputs(rendered, run.engine.image_id(bases.base_image(base)) or "", base)
+
+
 def build_stage(run: Run) -> None:
-    def one(target: Target) -> None:
+    def one(target: Target) -> str | None:
+        state = run.store.get(target.id)
+        build_id = run.inputs[target.id].build_id
+        if not run.nocache and state.build_id == build_id and run.engine.image_id(state.image_id):
+            return "unchanged since it was built"
+        if not run.nocache and build.adopt(run.engine, target, run.store, run.inputs[target.id]):
+            return "unchanged: the engine holds an image of this build id"
         with run.log.file(target.id) as log_file:
             build.build(
                 run.engine,
@@ -83,22 +100,28 @@ def build_stage(run: Run) -> None:
                 context=run.context(target),
                 store=run.store,
                 log_file=log_file,
+                inputs=run.inputs[target.id],
                 nocache=run.nocache,
             )
+        run.built.add(target.id)
+        return None
 
     run.each("build", one, (*VARIANTS, "fat"))
 
 
 def test_stage(run: Run) -> None:
-    def one(target: Target) -> None:
+    def one(target: Target) -> str | None:
         state = run.store.get(target.id)
         if not state.image_id:
             raise BuildError(f"{target.id} is not built: run `python -m builder build {target.id}` first")
+        if state.passed and not {target.id, *target.parents} & run.built:
+            return "passed before, unchanged"
         state = smoketest.smoke_test(run.engine, target, run.store)
         if not state.passed:
             failed = [t for t in state.tests if not t.ok]
             details = "\n".join(f"{t.name}: {t.detail}" for t in failed)
             raise SmokeTestError(f"{target.id}: {len(failed)} test(s) failed; not tagged:\n{details}")
+        return None
 
     run.each("test", one)
 
@@ -110,9 +133,10 @@ def publish_stage(run: Run) -> None:
     if run.registry.username and run.registry.password:
         run.engine.login(run.registry.host, run.registry.username, run.registry.password)
 
-    def one(target: Target) -> None:
+    def one(target: Target) -> str | None:
         with run.log.file(target.id) as log_file:
-            publish.publish(run.engine, target, run.store, run.registry, log_file)
+            _, anything = publish.publish(run.engine, target, run.store, run.registry, log_file)
+        return None if anything else "already published, unchanged"
 
     run.each(f"push to {run.registry.host}", one)
 
@@ -127,9 +151,9 @@ def report_stage(run: Run) -> None:
 
 STAGES: dict[str, tuple[Callable[[Run], object], ...]] = {
     "render": (render_stage,),
-    "build": (render_stage, bases_stage, build_stage, report_stage),
+    "build": (render_stage, bases_stage, identify_stage, build_stage, report_stage),
     "test": (test_stage, report_stage),
     "push": (publish_stage, report_stage),
-    "all": (render_stage, bases_stage, build_stage, test_stage, publish_stage, report_stage),
+    "all": (render_stage, bases_stage, identify_stage, build_stage, test_stage, publish_stage, report_stage),
     "report": (report_stage,),
 }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import requests
 import tenacity
 
-from builder.engine import Engine
+from builder.engine import LABEL, Engine
 from builder.errors import PublishError, SmokeTestError, TransientError
 from builder.state import State, Store
 from builder.targets import Target
@@ -25,6 +25,7 @@ MANIFEST_TYPES = ", ".join(
     )
 )
 logger = logging.getLogger("birdhouse.publish")
+BUILD_ID = f"{LABEL}.build-id"
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,12 @@ class Registry:
     def path(self, language: str) -> str:
         return "/".join(part for part in (self.namespace, language) if part)
 
-    def manifest(self, language: str, tag: str) -> tuple[str | None, int]:
-        """The digest the registry serves for language:tag (None if it has none), and the
-        compressed size its manifest gives (config and layers)."""
+    def _get(self, language: str, what: str, accept: str = MANIFEST_TYPES) -> requests.Response | None:
+        """GET /v2/<repository>/<what>, with credentials (basic, or a bearer token where the registry
+        asks for one); None for a 404. 5xx and network errors are transient."""
         scheme = "http" if self.local else "https"
-        url = f"{scheme}://{self.host}/v2/{self.path(language)}/manifests/{tag}"
-        headers = {"Accept": MANIFEST_TYPES}
+        url = f"{scheme}://{self.host}/v2/{self.path(language)}/{what}"
+        headers = {"Accept": accept}
         auth = (self.username, self.password) if self.username and self.password else None
         try:
             response = requests.get(url, headers=headers, auth=auth, timeout=30)
@@ -68,16 +69,32 @@ class Registry:
                 headers["Authorization"] = f"Bearer {self._token(response.headers['WWW-Authenticate'], auth)}"
                 response = requests.get(url, headers=headers, timeout=30)
         except requests.RequestException as error:
-            raise TransientError(f"reading back {url}: {error}") from None
+            raise TransientError(f"reading {url}: {error}") from None
         if response.status_code == 404:
-            return None, 0
+            return None
         if response.status_code >= 500:
-            raise TransientError(f"reading back {url}: HTTP {response.status_code}")
+            raise TransientError(f"reading {url}: HTTP {response.status_code}")
         if not response.ok:
-            raise PublishError(f"reading back {url}: HTTP {response.status_code}")
+            raise PublishError(f"reading {url}: HTTP {response.status_code}")
+        return response
+
+    def manifest(self, language: str, tag: str) -> tuple[str | None, int]:
+        """The digest the registry serves for language:tag (None if it has none), and the
+        compressed size its manifest gives (config and layers)."""
+        response = self._get(language, f"manifests/{tag}")
+        if response is None:
+            return None, 0
         manifest = response.json()
         parts = [manifest.get("config", {}), *manifest.get("layers", [])]
         return response.headers.get("Docker-Content-Digest"), sum(int(part.get("size", 0)) for part in parts)
+
+    def labels(self, language: str, tag: str) -> dict[str, str]:
+        """The labels of the image the registry serves for language:tag ({} if none)."""
+        response = self._get(language, f"manifests/{tag}")
+        config = (response.json().get("config") or {}).get("digest") if response else None
+        blob = self._get(language, f"blobs/{config}", accept="*/*") if config else None
+        labels: dict[str, str] = ((blob.json().get("config") or {}).get("Labels") or {}) if blob else {}
+        return labels
 
     @staticmethod
     def _token(challenge: str, auth: tuple[str, str] | None) -> str:
@@ -108,8 +125,10 @@ def publish(
     log_file: io.TextIOBase,
     *,
     attempts: int = 4,
-) -> State:
-    """Push target's tested image under each of its tags, longest tag first; check each digest."""
+) -> tuple[State, bool]:
+    """Push target's tested image under each of its tags, longest tag first, and check each digest;
+    a tag that already serves an image of the same build id is left as it is. Returns the state,
+    whose `pushed` holds every tag, and whether anything was pushed."""
     state = store.get(target.id)
     if not state.passed:
         failed = ", ".join(t.name for t in state.tests if not t.ok) or "not tested"
@@ -117,7 +136,12 @@ def publish(
     repository = registry.repository(target.language)
     pushed = {}
     compressed = 0
+    anything = False
     for tag in state.tags:
+        if state.build_id and registry.labels(target.language, tag).get(BUILD_ID) == state.build_id:
+            served, compressed = registry.manifest(target.language, tag)
+            pushed[f"{repository}:{tag}"] = str(served)
+            continue
         engine.tag(state.image_id, repository, tag)
         for attempt in _retrying(attempts):
             with attempt:
@@ -126,4 +150,5 @@ def publish(
         if served != digest:
             raise PublishError(f"{repository}:{tag}: pushed {digest}, but the registry serves {served}")
         pushed[f"{repository}:{tag}"] = digest
-    return store.put(state.evolve(pushed=pushed, compressed=compressed))
+        anything = True
+    return store.put(state.evolve(pushed=pushed, compressed=compressed)), anything

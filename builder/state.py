@@ -22,6 +22,7 @@ class CheckResult:
 class State:
     id: str
     image_id: str = ""
+    build_id: str = ""  # builder.buildid: what the image was built from
     version: str = ""  # as the runtime reports it
     tags: tuple[str, ...] = ()
     size: int = 0  # uncompressed, as the engine reports it

@@ -32,6 +32,9 @@ class FlakyEngine:
 
 
 class FakeRegistry(publish.Registry):
+    def labels(self, language: str, tag: str) -> dict[str, str]:
+        return {}
+
     def manifest(self, language: str, tag: str) -> tuple[str | None, int]:
         return "sha256:" + tag, 1000
 
@@ -56,7 +59,7 @@ def test_transient_failures_are_retried_and_logged(tested, caplog: pytest.LogCap
     target, store = tested
     flaky = FlakyEngine([TransientError("503"), TransientError("connection reset")])
     with caplog.at_level(logging.WARNING):
-        state = publish.publish(flaky, target, store, FakeRegistry("127.0.0.1:5000"), io.StringIO())  # type: ignore[arg-type]
+        state, _ = publish.publish(flaky, target, store, FakeRegistry("127.0.0.1:5000"), io.StringIO())  # type: ignore[arg-type]
     assert flaky.pushes == 4  # two failures, then 3.11.2 and 3.11
     assert list(state.pushed) == ["127.0.0.1:5000/python:3.11.2", "127.0.0.1:5000/python:3.11"]
     assert len([r for r in caplog.records if "Retrying" in r.getMessage()]) == 2

@@ -12,10 +12,12 @@ def states(real_catalog: catalog.Catalog) -> tuple[list, dict[str, State]]:  # t
     targets = [t for t in expand(real_catalog, comparators=True) if t.language == "python"]
     ok = (CheckResult("hello", "run", True),)
     made = {
-        "python-3.13-fat": State("python-3.13-fat", "sha256:f", "3.13.5", (), 1_200_000_000),
-        "python-3.13-dev": State("python-3.13-dev", "sha256:d", "3.13.5", ("3.13.5-dev",), 600_000_000, tests=ok, tested_image="sha256:d"),
+        "python-3.13-fat": State("python-3.13-fat", image_id="sha256:f", version="3.13.5", size=1_200_000_000),
+        "python-3.13-dev": State("python-3.13-dev", image_id="sha256:d", version="3.13.5", tags=("3.13.5-dev",),
+                                 size=600_000_000, tests=ok, tested_image="sha256:d"),
         "python-3.13-run": State(
-            "python-3.13-run", "sha256:r", "3.13.5", ("3.13.5", "3.13", "3", "latest"), 30_000_000, tests=ok,
+            "python-3.13-run", image_id="sha256:r", version="3.13.5", tags=("3.13.5", "3.13", "3", "latest"),
+            size=30_000_000, tests=ok,
             tested_image="sha256:r", floor=29_900_000, compressed=11_000_000,
             pushed={"127.0.0.1:5000/python:3.13.5": "sha256:abc"},
         ),
