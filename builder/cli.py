@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 from builder import catalog as catalog_module
-from builder import pipeline, render
-from builder.catalog import Catalog
+from builder import pipeline
+from builder import plan as plan_module
 from builder.errors import BirdhouseError
 from builder.log import Log
-from builder.publish import Registry
 from builder.targets import Target, expand, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,12 +34,17 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("images", nargs="*", metavar="IMAGE", help="globs over image ids (python-*-dev); default: all")
     common.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
     common.add_argument("--out", type=Path, default=ROOT / "out", help="work folder (default: %(default)s)")
+    common.add_argument("--changed-since", metavar="REF", help="only the images that `git diff REF` touches")
+    common.add_argument("--shard", metavar="I/N", help="only shard I of N (a language version's images stay together)")
     top = argparse.ArgumentParser(prog="python -m builder", description="birdhouse: microcontainer build farm")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_ in COMMANDS.items():
         sub = commands.add_parser(name, parents=[common], help=help_, description=help_)
-        if name in ("list", "plan"):
+        if name == "list":
             sub.add_argument("--json", action="store_true", help="print JSON")
+        if name == "plan":
+            sub.add_argument("--json", dest="format", action="store_const", const="json", help="= --format json")
+            sub.add_argument("--format", choices=("text", "json", "github-matrix"), default="text")
         if name in ("build", "all"):
             sub.add_argument("--no-cache", action="store_true", help="build without the engine's layer cache")
     return top
@@ -55,36 +59,39 @@ def _list(targets: list[Target], as_json: bool) -> None:
         print(f"{target.id:<24} {', '.join(target.tags)}{eol}")
 
 
-def _plan(targets: list[Target], catalog: Catalog, as_json: bool) -> None:
-    registry = Registry.from_env(catalog.registry, catalog.namespace)
-    plan = [
-        {
-            **target.as_dict(),
-            "template": render.template_name(target),
-            "steps": ["render", "build", "test", "push"],
-            "repository": registry.repository(target.language),
-        }
-        for target in targets
-    ]
-    if as_json:
-        print(json.dumps(plan, indent=2))
+def _plan(work: pipeline.Run, as_format: str) -> None:
+    steps = pipeline.plan_steps(work)
+    if as_format == "github-matrix":
+        print(plan_module.github_matrix(steps))
         return
-    for step, target in zip(plan, targets, strict=True):
-        print(f"{target.id:<24} from {target.base}, {step['template']} → {step['repository']}:{', '.join(target.tags)}")
+    if as_format == "json":
+        print(json.dumps([step.as_dict(work.registry.repository(step.target.language)) for step in steps], indent=2))
+        return
+    for step in steps:
+        print(f"{step.target.id:<24} {step.action:<8} {', '.join(step.reasons)}")
+    todo = [step for step in steps if step.action != "nothing"]
+    print(f"{len(todo)} of {len(steps)} images to build or push")
 
 
 def run(args: argparse.Namespace) -> int:
     catalog = catalog_module.load(args.catalog)
     comparators = args.command in ("render", "build", "all", "report")
     targets = select(expand(catalog, comparators=comparators), args.images)
+    if args.changed_since:
+        targets = plan_module.changed_since(targets, catalog, args.changed_since)
+    if args.shard:
+        targets = plan_module.shard(targets, args.shard)
+    if not targets and (args.changed_since or args.shard):
+        print("nothing to do: the selection is empty", file=sys.stderr)
+        return 0
     if args.command == "list":
         _list(targets, args.json)
         return 0
-    if args.command == "plan":
-        _plan(targets, catalog, args.json)
-        return 0
     log = Log(args.out / "logs")
     work = pipeline.Run(catalog, targets, args.out, log, nocache=getattr(args, "no_cache", False))
+    if args.command == "plan":
+        _plan(work, args.format)
+        return 0
     for stage in pipeline.STAGES[args.command]:
         stage(work)
     if args.command == "render":

@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from builder import bases, build, buildid, publish, render, report, services, smoketest
+from builder import bases, build, buildid, plan, publish, render, report, services, smoketest
 from builder.catalog import VARIANTS, Catalog
-from builder.engine import Engine
-from builder.errors import BirdhouseError, BuildError, SmokeTestError
+from builder.engine import LABEL, Engine
+from builder.errors import BirdhouseError, BuildError, HostError, SmokeTestError
 from builder.log import Log
 from builder.state import State, Store
 from builder.targets import Target
+
+INPUTS = f"{LABEL}.inputs"
 
 
 @dataclass
@@ -157,3 +159,30 @@ STAGES: dict[str, tuple[Callable[[Run], object], ...]] = {
     "all": (render_stage, bases_stage, identify_stage, build_stage, test_stage, publish_stage, report_stage),
     "report": (report_stage,),
 }
+
+
+def plan_steps(run: Run) -> list[plan.Step]:
+    """What `all` would do to each target and why, reading the engine and the registry only."""
+    try:
+        engine: Engine | None = run.engine
+    except HostError:
+        engine = None  # no engine: nothing is built, no base is bootstrapped
+    steps = []
+    for target in run.targets:
+        base = run.catalog.bases[target.base]
+        parent = (engine.image_id(bases.base_image(base)) if engine else None) or ""
+        current = buildid.inputs(render.render(target, run.catalog), parent, base)
+        state = run.store.get(target.id)
+        built = state.build_id if engine and state.image_id and engine.image_id(state.image_id) else ""
+        local = None
+        if built:
+            local = buildid.Inputs.from_json(engine.inspect(state.image_id)["Config"]["Labels"].get(INPUTS))  # type: ignore[union-attr]
+        published = None
+        if target.variant != "fat":
+            try:
+                labels = run.registry.labels(target.language, target.tags[0])
+            except BirdhouseError:
+                labels = {}  # the registry is not there (yet): nothing is published
+            published = buildid.Inputs.from_json(labels.get(INPUTS))
+        steps.append(plan.decide(target, current, built, published, local))
+    return steps

@@ -21,14 +21,6 @@ def test_list_json_has_every_image_with_its_fields(capsys: pytest.CaptureFixture
     assert sorted(i["variant"] for i in images) == ["dev"] * 4 + ["run"] * 4
 
 
-def test_plan_json_touches_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert main(["plan", "--json", "--out", str(tmp_path / "out"), "python-3.13-run"]) == 0
-    plan = json.loads(capsys.readouterr().out)
-    assert [step["id"] for step in plan] == ["python-3.13-dev", "python-3.13-run"]
-    assert plan[1]["steps"] == ["render", "build", "test", "push"]
-    assert not (tmp_path / "out").exists()
-
-
 def test_render_writes_the_dockerfiles(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["render", "--out", str(tmp_path), "node-*"]) == 0
     written = sorted(p.parent.name for p in (tmp_path / "render").glob("*/Dockerfile"))

@@ -1,0 +1,123 @@
+"""Plans: what a run would build and push, and why, with no side effects; and the selections
+that plans feed CI: the images a git change touches, a deterministic shard, a GitHub matrix."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder import catalog as catalog_module
+from builder.buildid import Inputs
+from builder.catalog import Catalog
+from builder.errors import CatalogError, SelectionError
+from builder.targets import Target
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Step:
+    target: Target
+    action: str  # build (then test and push), push, or nothing
+    reasons: tuple[str, ...]
+    build_id: str
+
+    def as_dict(self, repository: str) -> dict[str, object]:
+        return {
+            **self.target.as_dict(),
+            "action": self.action,
+            "reasons": list(self.reasons),
+            "build_id": self.build_id,
+            "repository": repository,
+        }
+
+
+def decide(target: Target, current: Inputs, built: str, published: Inputs | None, local: Inputs | None) -> Step:
+    """What to do with target, given its current inputs, the build id of its local candidate
+    (built), and the inputs of the published and local images (None where there is none)."""
+    if published is not None and published.build_id == current.build_id:
+        return Step(target, "nothing", ("already published",), current.build_id)
+    if built == current.build_id:
+        return Step(target, "push", ("built, not yet published",), current.build_id)
+    return Step(target, "build", tuple(current.changes(published or local)), current.build_id)
+
+
+# What a change to a file touches: everything, one language, or (the catalog) what differs in it.
+SHARED = ("builder/", "images/context/", "pyproject.toml")
+
+
+def changed_ids(targets: Iterable[Target], before: Catalog | None, after: Catalog, files: Iterable[str]) -> set[str]:
+    """The ids of the targets that a change of files (and of the catalog, before → after) touches.
+    A catalog that could not be read before counts as all changed."""
+    targets = list(targets)
+    touched: set[str] = set()
+    for name in files:
+        if name.startswith(SHARED) or (name.startswith("images/") and name.count("/") == 1):
+            return {target.id for target in targets}  # a shared template, the builder itself
+        if name.startswith("images/"):
+            language = name.split("/")[1]
+            touched |= {target.id for target in targets if target.language == language}
+        if name == "catalog.yaml":
+            if before is None:
+                return {target.id for target in targets}
+            for target in targets:
+                old = before.languages.get(target.language)
+                same_version = old is not None and target.version in old.versions
+                same_base = before.bases.get(target.base) == after.bases[target.base]
+                if not (same_version and same_base):
+                    touched.add(target.id)
+    return touched
+
+
+def changed_since(targets: list[Target], after: Catalog, ref: str) -> list[Target]:
+    """The targets that `git diff REF` (committed or not) touches, with the images they need."""
+    try:
+        diff = subprocess.run(
+            ["git", "diff", "--name-only", ref, "--"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+        text = subprocess.run(
+            ["git", "show", f"{ref}:catalog.yaml"], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise SelectionError(f"--changed-since {ref}: git cannot diff against it ({error})") from None
+    try:
+        before = catalog_module.parse(text.stdout, Path(f"{ref}:catalog.yaml")) if text.returncode == 0 else None
+    except CatalogError:
+        before = None
+    ids = changed_ids(targets, before, after, diff)
+    ids |= {parent for target in targets if target.id in ids for parent in target.parents}
+    return [target for target in targets if target.id in ids]
+
+
+def groups(targets: list[Target]) -> list[list[Target]]:
+    """Targets grouped by language version (a run image with its dev image), in catalog order."""
+    out: dict[tuple[str, str], list[Target]] = {}
+    for target in targets:
+        out.setdefault((target.language, target.version.version), []).append(target)
+    return list(out.values())
+
+
+def shard(targets: list[Target], spec: str) -> list[Target]:
+    """Shard I of N (`I/N`): every N-th language version from the I-th, so a version's images
+    stay together and the same catalog always shards the same way."""
+    try:
+        index, count = (int(part) for part in spec.split("/"))
+        if not 1 <= index <= count:
+            raise ValueError
+    except ValueError:
+        raise SelectionError(f"--shard {spec!r}: expected I/N with 1 ≤ I ≤ N, as 2/4") from None
+    return [target for n, group in enumerate(groups(targets)) if n % count == index - 1 for target in group]
+
+
+def github_matrix(steps: list[Step]) -> str:
+    """A GitHub Actions matrix: one job per language version that has something to do."""
+    jobs = []
+    for group in groups([step.target for step in steps]):
+        todo = [step for step in steps if step.target in group and step.action != "nothing"]
+        if todo:
+            first = group[0]
+            jobs.append({"name": f"{first.language}-{first.version.version}", "images": " ".join(t.id for t in group)})
+    return json.dumps({"include": jobs}, separators=(",", ":"))

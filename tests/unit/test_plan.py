@@ -1,0 +1,124 @@
+"""Plans and selections, as pure logic: decisions, what a change touches, shards, the matrix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from builder import buildid, catalog, plan
+from builder.errors import SelectionError
+from builder.targets import Target, expand
+
+CURRENT = buildid.Inputs("dockerfile", "context", "base", "packages")
+
+
+def target(real_catalog: catalog.Catalog, target_id: str) -> Target:
+    return next(t for t in expand(real_catalog) if t.id == target_id)
+
+
+def test_build_ids_follow_every_input() -> None:
+    assert CURRENT.build_id == buildid.Inputs("dockerfile", "context", "base", "packages").build_id
+    for change, reason in (
+        ({"dockerfile": "x"}, "template changed"),
+        ({"context": "x"}, "template changed"),
+        ({"parent": "x"}, "base changed"),
+        ({"packages": "x"}, "package updated"),
+        ({"builder": "0"}, "builder changed"),
+    ):
+        before = buildid.Inputs(**{**CURRENT.__dict__, **change})
+        assert before.build_id != CURRENT.build_id
+        assert CURRENT.changes(before) == [reason]
+    assert CURRENT.changes(None) == ["new"]
+    assert buildid.Inputs.from_json(CURRENT.to_json()) == CURRENT
+    assert buildid.Inputs.from_json("not json") is None
+
+
+def test_decisions(real_catalog: catalog.Catalog) -> None:
+    node = target(real_catalog, "node-18-run")
+    stale = buildid.Inputs("dockerfile", "context", "base", "old packages")
+    assert plan.decide(node, CURRENT, "", CURRENT, None).reasons == ("already published",)
+    assert plan.decide(node, CURRENT, CURRENT.build_id, stale, CURRENT).action == "push"
+    step = plan.decide(node, CURRENT, "", stale, None)
+    assert (step.action, step.reasons) == ("build", ("package updated",))
+    assert plan.decide(node, CURRENT, "", None, None).reasons == ("new",)
+
+
+def test_release_files_give_the_package_index_digests() -> None:
+    release = (
+        "Origin: Debian\nSHA256:\n"
+        " " + "a" * 64 + " 50060337 main/binary-amd64/Packages\n"
+        " " + "b" * 64 + "  8790396 main/binary-amd64/Packages.xz\n"
+        " " + "c" * 64 + "  1000000 main/binary-arm64/Packages\n"
+        " " + "d" * 64 + "  1000000 contrib/binary-amd64/Packages\n"
+    )
+    assert buildid.index_digests(release, ["main"]) == ["a" * 64, "b" * 64]
+    assert buildid.release_url("deb http://deb.debian.org/debian-security bookworm-security main") == (
+        "http://deb.debian.org/debian-security/dists/bookworm-security/Release"
+    )
+
+
+def modified(real_catalog: catalog.Catalog, change: dict) -> catalog.Catalog:  # type: ignore[type-arg]
+    data = yaml.safe_load((Path(__file__).parents[2] / "catalog.yaml").read_text())
+    for path, value in change.items():
+        node = data
+        *parents, last = path
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    return catalog.parse(yaml.safe_dump(data), Path("catalog.yaml"))
+
+
+def test_a_catalog_change_touches_only_what_differs(real_catalog: catalog.Catalog) -> None:
+    after = modified(real_catalog, {("languages", "node", "versions", 0, "eol"): "2099-01-01"})
+    ids = plan.changed_ids(expand(after), real_catalog, after, ["catalog.yaml"])
+    assert ids == {"node-18-dev", "node-18-run"}
+
+
+def test_a_base_change_touches_the_images_on_it(real_catalog: catalog.Catalog) -> None:
+    after = modified(real_catalog, {("bases", "trixie", "check_valid_until"): False})
+    ids = plan.changed_ids(expand(after), real_catalog, after, ["catalog.yaml"])
+    assert ids == {"node-20-dev", "node-20-run", "python-3.13-dev", "python-3.13-run"}
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            ["images/python/tests/hello.py"],
+            {"python-3.11-dev", "python-3.11-run", "python-3.13-dev", "python-3.13-run"},
+        ),
+        (["images/run.Dockerfile.j2"], "all"),
+        (["builder/render.py"], "all"),
+        (["README.md", "tests/unit/test_plan.py"], set()),
+    ],
+)
+def test_file_changes(real_catalog: catalog.Catalog, files: list[str], expected: object) -> None:
+    targets = expand(real_catalog)
+    ids = plan.changed_ids(targets, real_catalog, real_catalog, files)
+    assert ids == ({t.id for t in targets} if expected == "all" else expected)
+
+
+def test_shards_are_deterministic_and_keep_versions_together(real_catalog: catalog.Catalog) -> None:
+    targets = expand(real_catalog)
+    shards = [[t.id for t in plan.shard(targets, f"{i}/3")] for i in (1, 2, 3)]
+    assert sorted(i for shard in shards for i in shard) == sorted(t.id for t in targets)
+    assert shards[0] == ["node-18-dev", "node-18-run", "python-3.13-dev", "python-3.13-run"]
+    assert shards == [[t.id for t in plan.shard(targets, f"{i}/3")] for i in (1, 2, 3)]
+    for bad in ("0/3", "4/3", "x", "1/0"):
+        with pytest.raises(SelectionError, match="expected I/N"):
+            plan.shard(targets, bad)
+
+
+def test_the_github_matrix_lists_versions_with_work(real_catalog: catalog.Catalog) -> None:
+    targets = expand(real_catalog)
+    steps = [plan.decide(t, CURRENT, "", CURRENT if t.language == "node" else None, None) for t in targets]
+    matrix = json.loads(plan.github_matrix(steps))
+    assert matrix == {
+        "include": [
+            {"name": "python-3.11", "images": "python-3.11-dev python-3.11-run"},
+            {"name": "python-3.13", "images": "python-3.13-dev python-3.13-run"},
+        ]
+    }
