@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,34 @@ def test_a_version_other_than_the_catalog_fails_the_build_before_any_tag(
     assert main(["build", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.11-dev"]) == 5
     assert "reports python 3.10.9, but the catalog says 3.11: nothing was tagged" in capsys.readouterr().err
     assert engine.image_id(f"{names.local}/candidate:python-3.11-dev") is None
+
+
+def test_a_second_run_builds_and_pushes_nothing(
+    engine: Engine, names: Names, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["all", "--out", str(names.out), "python-3.11-*"]) == 0
+    capsys.readouterr()
+
+    assert main(["all", "--out", str(names.out), "python-3.11-*"]) == 0
+    err = capsys.readouterr().err
+    for image in ("python-3.11-dev", "python-3.11-run"):
+        lines = [line for line in err.splitlines() if line.split()[1:2] == [image]]
+        assert any("build: unchanged since it was built" in line for line in lines), err
+        assert any("test: passed before, unchanged" in line for line in lines), err
+        assert any(": already published, unchanged" in line for line in lines), err
+
+    assert main(["plan", "--json", "--out", str(names.out), "python-3.11-*"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [(step["id"], step["action"], step["reasons"]) for step in plan] == [
+        ("python-3.11-dev", "nothing", ["already published"]),
+        ("python-3.11-run", "nothing", ["already published"]),
+    ]
+    assert main(["plan", "--format", "github-matrix", "--out", str(names.out), "python-3.11-*"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"include": []}
+
+    # a fresh work folder, as on another machine with the same engine: nothing is rebuilt or pushed
+    fresh = tmp_path / "fresh"
+    assert main(["all", "--out", str(fresh), "python-3.11-*"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("unchanged: the engine holds an image of this build id") == 2, err
+    assert err.count("already published, unchanged") == 2, err
