@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -47,6 +48,14 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--format", choices=("text", "json", "github-matrix"), default="text")
         if name in ("build", "all"):
             sub.add_argument("--no-cache", action="store_true", help="build without the engine's layer cache")
+        if name in ("build", "test", "push", "all"):
+            sub.add_argument(
+                "-j",
+                "--jobs",
+                type=int,
+                default=os.cpu_count() or 1,
+                help="images at once (default: the cores, %(default)s)",
+            )
     return top
 
 
@@ -88,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
         _list(targets, args.json)
         return 0
     log = Log(args.out / "logs")
-    work = pipeline.Run(catalog, targets, args.out, log, nocache=getattr(args, "no_cache", False))
+    work = pipeline.Run(
+        catalog, targets, args.out, log, nocache=getattr(args, "no_cache", False), jobs=getattr(args, "jobs", 1)
+    )
     if args.command == "plan":
         _plan(work, args.format)
         return 0

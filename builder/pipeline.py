@@ -5,7 +5,10 @@ and left out of the later ones, while the other targets go on."""
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,13 +31,19 @@ class Run:
     out: Path
     log: Log
     nocache: bool = False
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     failures: dict[str, BirdhouseError] = field(default_factory=dict)
     inputs: dict[str, buildid.Inputs] = field(default_factory=dict)
     built: set[str] = field(default_factory=set)  # what this run built
+    _local: threading.local = field(default_factory=threading.local)
 
-    @cached_property
+    @property
     def engine(self) -> Engine:
-        return Engine.connect()
+        """This thread's connection to the engine (workers each have their own)."""
+        if not hasattr(self._local, "engine"):
+            self._local.engine = Engine.connect()
+        engine: Engine = self._local.engine
+        return engine
 
     @cached_property
     def store(self) -> Store:
@@ -50,22 +59,49 @@ class Run:
     def pending(self) -> list[Target]:
         return [target for target in self.targets if target.id not in self.failures]
 
+    def _fail(self, target: Target, stage: str, error: BirdhouseError) -> None:
+        self.failures[target.id] = error
+        self.store.put(self.store.get(target.id).evolve(error=f"{stage}: {error}"))
+        self.log.info(f"  {error}")
+        if isinstance(error, BuildError) and error.log:
+            self.log.info("  " + error.log.strip().replace("\n", "\n  "))
+        self.log.info(f"  log: {self.out / 'logs' / (target.id + '.log')}")
+
+    def _one(self, stage: str, action: Callable[[Target], str | None], target: Target) -> None:
+        try:
+            with self.log.step(target.id, stage) as step:
+                step.note = action(target) or ""
+        except BirdhouseError as error:
+            self._fail(target, stage, error)
+
     def each(self, stage: str, action: Callable[[Target], str | None], variants: tuple[str, ...] = VARIANTS) -> None:
-        """action on every pending target of variants, one ✓/✕ line each with the note action
-        returns (why it did nothing, say); failures are kept, not raised."""
-        for target in self.pending():
-            if target.variant not in variants:
-                continue
-            try:
-                with self.log.step(target.id, stage) as step:
-                    step.note = action(target) or ""
-            except BirdhouseError as error:
-                self.failures[target.id] = error
-                self.store.put(self.store.get(target.id).evolve(error=f"{stage}: {error}"))
-                self.log.info(f"  {error}")
-                if isinstance(error, BuildError) and error.log:
-                    self.log.info("  " + error.log.strip().replace("\n", "\n  "))
-                self.log.info(f"  log: {self.out / 'logs' / (target.id + '.log')}")
+        """action on every pending target of variants, `jobs` at a time, each once its parents
+        are done: one ✓/✕ line each with the note action returns (why it did nothing, say).
+        A failure is kept, not raised; the targets that need the failed one are skipped, named."""
+        todo = [target for target in self.pending() if target.variant in variants]
+        unfinished = {target.id for target in todo}
+        running: dict[Future[None], Target] = {}
+        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+            while todo:
+                for target in list(todo):
+                    failed = [parent for parent in target.parents if parent in self.failures]
+                    if failed:
+                        todo.remove(target)
+                        unfinished.discard(target.id)
+                        self.log.info(f"- {target.id:<24} {stage}: skipped: it needs {failed[0]}, which failed")
+                        cause = type(self.failures[failed[0]])
+                        self._fail(target, stage, cause(f"{target.id}: skipped: it needs {failed[0]}, which failed"))
+                    elif not unfinished & set(target.parents):
+                        todo.remove(target)
+                        running[pool.submit(self._one, stage, action, target)] = target
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()
+                    unfinished.discard(running.pop(future).id)
+            for future in running:
+                future.result()
 
 
 def render_stage(run: Run) -> None:

@@ -1,0 +1,1 @@
+print "hello from perl as uid $<\n";

@@ -1,0 +1,63 @@
+"""The stage runner: parents before children, N at a time, a failure skips what needs it."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from pathlib import Path
+
+from builder import catalog
+from builder.errors import BuildError
+from builder.log import Log
+from builder.pipeline import Run
+from builder.targets import Target, expand
+
+
+def run_of(real_catalog: catalog.Catalog, tmp_path: Path, jobs: int) -> tuple[Run, io.StringIO]:
+    stream = io.StringIO()
+    return Run(real_catalog, expand(real_catalog), tmp_path, Log(tmp_path / "logs", stream), jobs=jobs), stream
+
+
+def test_parents_first_and_in_parallel(real_catalog: catalog.Catalog, tmp_path: Path) -> None:
+    run, _ = run_of(real_catalog, tmp_path, jobs=4)
+    order: list[str] = []
+    at_once: list[int] = []
+    active = set()
+    lock = threading.Lock()
+
+    def action(target: Target) -> None:
+        with lock:
+            active.add(target.id)
+            at_once.append(len(active))
+            if target.variant == "run":
+                assert target.parents[0] in order  # its dev image is done
+        time.sleep(0.05)
+        with lock:
+            active.discard(target.id)
+            order.append(target.id)
+
+    run.each("build", action)
+    assert sorted(order) == sorted(t.id for t in run.targets)
+    assert max(at_once) > 1
+    assert not run.failures
+
+
+def test_a_failure_skips_its_dependents_and_names_them(real_catalog: catalog.Catalog, tmp_path: Path) -> None:
+    run, stream = run_of(real_catalog, tmp_path, jobs=2)
+    done: list[str] = []
+
+    def action(target: Target) -> str | None:
+        if target.id == "node-18-dev":
+            raise BuildError("node-18-dev: apt-get failed")
+        done.append(target.id)
+        return None
+
+    run.each("build", action)
+    assert set(run.failures) == {"node-18-dev", "node-18-run"}
+    assert "node-18-run: skipped: it needs node-18-dev, which failed" in str(run.failures["node-18-run"])
+    assert isinstance(run.failures["node-18-run"], BuildError)
+    assert sorted(done) == sorted(t.id for t in run.targets if t.language != "node" or t.version.version != "18")
+    log = stream.getvalue()
+    assert "✕ node-18-dev" in log and "- node-18-run              build: skipped" in log
+    assert "build: node-18-dev: apt-get failed" in (tmp_path / "state/node-18-dev.json").read_text()
