@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -44,7 +45,7 @@ def mmdebstrap_command(base: Base, tarball: Path) -> list[str]:
     return [*command, base.suite, str(tarball), *base.sources]
 
 
-def ensure(engine: Engine, base: Base, log: Log) -> str:
+def ensure(engine: Engine, base: Base, log: Log, proxy: str | None = None) -> str:
     """Make base's image present in the engine (reusing it while it exists); return its reference."""
     reference = base_image(base)
     if engine.image_id(reference):
@@ -58,7 +59,8 @@ def ensure(engine: Engine, base: Base, log: Log) -> str:
     with log.step(f"base-{base.name}", f"bootstrap Debian {base.suite}"), tempfile.TemporaryDirectory() as tmp:
         tarball = Path(tmp) / f"{base.name}.tar"
         command = mmdebstrap_command(base, tarball)
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        env = {**os.environ, "http_proxy": proxy} if proxy else None  # apt honours it; the image keeps none
+        result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
         if result.returncode != 0:
             raise HostError(f"bootstrapping base '{base.name}' failed ({' '.join(command)}):\n{result.stderr[-4000:]}")
         engine.import_tarball(tarball, reference, changes=["ENV LANG=C.UTF-8", 'CMD ["bash"]'])

@@ -105,10 +105,11 @@ def build(
     log_file: io.TextIOBase,
     inputs: Inputs,
     nocache: bool = False,
+    proxy: str | None = None,
 ) -> State:
     """Build target from its rendered context; return its new state (saved in store)."""
     own = {f"{LABEL}.id": target.id, f"{LABEL}.build-id": inputs.build_id, f"{LABEL}.inputs": inputs.to_json()}
-    image = engine.build(context, log_file, labels=own, nocache=nocache)
+    image = engine.build(context, log_file, labels=own, nocache=nocache, proxy=proxy)
     if target.variant == "run" and not target.version.probe.in_run:
         # nothing in the image to ask (static binaries only): it has its dev image's version
         full_version = store.get(target.parents[0]).version

@@ -153,8 +153,11 @@ class Engine:
         *,
         labels: Mapping[str, str] | None = None,
         nocache: bool = False,
+        proxy: str | None = None,
     ) -> str:
-        """Build context/Dockerfile; return the image id. A failed step raises BuildError."""
+        """Build context/Dockerfile; return the image id. A failed step raises BuildError.
+        With proxy (an apt cache on the engine's host), the build's RUN steps use the host's
+        network and reach it as http_proxy; the proxy is no build input and stays out of the image."""
         chunks = self.api.build(
             path=str(context),
             rm=True,
@@ -162,6 +165,8 @@ class Engine:
             decode=True,
             nocache=nocache,
             labels=dict(labels or {}),
+            buildargs={"http_proxy": proxy} if proxy else None,
+            network_mode="host" if proxy else None,
         )
         image_id = self._stream(chunks, log, f"build of {context.name}")
         if not image_id:

@@ -50,6 +50,10 @@ class Run:
         return Store(self.out / "state")
 
     @cached_property
+    def apt_proxy(self) -> str | None:
+        return services.apt_proxy()
+
+    @cached_property
     def registry(self) -> publish.Registry:
         return publish.Registry.from_env(self.catalog.registry, self.catalog.namespace)
 
@@ -110,8 +114,10 @@ def render_stage(run: Run) -> None:
 
 
 def bases_stage(run: Run) -> None:
+    if run.apt_proxy:
+        run.log.info(f"packages come through the cache at {run.apt_proxy}")
     for name in sorted({target.base for target in run.pending()}):
-        bases.ensure(run.engine, run.catalog.bases[name], run.log)
+        bases.ensure(run.engine, run.catalog.bases[name], run.log, proxy=run.apt_proxy)
 
 
 def identify_stage(run: Run) -> None:
@@ -140,6 +146,7 @@ def build_stage(run: Run) -> None:
                 log_file=log_file,
                 inputs=run.inputs[target.id],
                 nocache=run.nocache,
+                proxy=run.apt_proxy,
             )
         run.built.add(target.id)
         return None

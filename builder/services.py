@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -25,6 +26,25 @@ storage:
 http:
   addr: {address}
 """
+
+
+APT_CACHE = "http://127.0.0.1:3142"
+
+
+def apt_proxy() -> str | None:
+    """The package cache builds download through: BIRDHOUSE_APT_PROXY (`off` for none), else the
+    one `make setup` starts on 127.0.0.1:3142 if it answers."""
+    configured = os.environ.get("BIRDHOUSE_APT_PROXY", "").strip()
+    if configured.lower() in ("off", "none", "0"):
+        return None
+    proxy = configured or APT_CACHE
+    try:
+        with socket.create_connection(tuple(proxy.removeprefix("http://").rstrip("/").rsplit(":", 1)), timeout=2):  # type: ignore[arg-type]
+            return proxy
+    except (OSError, ValueError):
+        if configured:
+            raise HostError(f"BIRDHOUSE_APT_PROXY={configured} does not answer") from None
+        return None
 
 
 def state_folder() -> Path:

@@ -1,13 +1,13 @@
 #!/bin/bash
 # Install and start what birdhouse needs, skipping what is already there:
-#   Debian packages (docker.io, docker-registry, mmdebstrap; chromium for the report test),
-#   the Python venv in .venv,
-#   and a running Docker engine. The embedded registry is started by the builder when used.
+#   Debian packages (docker.io, docker-registry, mmdebstrap, apt-cacher-ng; chromium for the
+#   report test), the Python venv in .venv, a running Docker engine, and the package cache on
+#   127.0.0.1:3142. The embedded registry is started by the builder when it pushes there.
 # Idempotent; as root on Debian 12 it needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker.io docker-registry mmdebstrap chromium)
+packages=(docker.io docker-registry mmdebstrap apt-cacher-ng chromium)
 missing=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -45,4 +45,14 @@ if ! engine_up; then
 	done
 	engine_up || { echo "setup: dockerd did not start; see /var/log/birdhouse-dockerd.log" >&2; exit 1; }
 fi
+# The package cache for builds (BIRDHOUSE_APT_PROXY=off builds without it).
+cache_up() { python3 -c 'import socket; socket.create_connection(("127.0.0.1", 3142), 2)' 2>/dev/null; }
+if ! cache_up; then
+	echo "setup: starting apt-cacher-ng on 127.0.0.1:3142"
+	install -d -o apt-cacher-ng -g apt-cacher-ng /run/apt-cacher-ng /var/cache/apt-cacher-ng /var/log/apt-cacher-ng
+	apt-cacher-ng -c "$PWD/scripts/apt-cacher-ng" pidfile=/run/apt-cacher-ng/pid SocketPath=/run/apt-cacher-ng/socket
+	for _ in $(seq 20); do cache_up && break; sleep 0.5; done
+	cache_up || echo "setup: apt-cacher-ng did not start; builds go to the mirror directly" >&2
+fi
+
 echo "setup: ready (engine: $(.venv/bin/python -c 'import docker; print(docker.from_env().version()["Version"])'))"

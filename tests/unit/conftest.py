@@ -20,6 +20,7 @@ def no_docker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(docker.APIClient, "__init__", refuse)
     monkeypatch.setattr(docker.DockerClient, "__init__", refuse)
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/unit-tests-have-no-docker.sock")
+    monkeypatch.setenv("BIRDHOUSE_APT_PROXY", "off")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,2 @@
+<?php
+echo "hello from php as uid ", posix_getuid(), "\n";
