@@ -4,7 +4,7 @@ PYTHON := .venv/bin/python
 IMAGES ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup all list plan render build test unit integration lint format typecheck clean
+.PHONY: help setup all list plan render build report bench test unit integration lint format typecheck clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,6 +27,12 @@ render: setup ## write the Dockerfiles to out/render/<id>/
 
 build: setup ## build (no tests, no push)
 	$(PYTHON) -m builder build $(IMAGES)
+
+report: setup ## write out/report.{json,html,md} from the last run
+	$(PYTHON) -m builder report $(IMAGES)
+
+bench: setup ## the speed goals, measured side by side (after `make all`)
+	$(PYTHON) bench/bench.py
 
 test: setup lint typecheck unit integration ## every check CI runs: lint, types, unit and integration tests
 
