@@ -36,7 +36,7 @@ def labels(target: Target, catalog: Catalog, full_version: str) -> dict[str, str
     """The standard org.opencontainers.image.* labels, and birdhouse's own."""
     language = catalog.languages[target.language]
     out = {
-        "org.opencontainers.image.title": f"{target.language}:{target.tags[0]}",
+        "org.opencontainers.image.title": f"{target.language}:{target.tags[0]}" if target.tags else target.id,
         "org.opencontainers.image.description": (
             f"{language.title} {full_version} {target.variant} microcontainer on Debian {target.version.suite}"
         ),
