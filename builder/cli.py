@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "render":
         for target in targets:
             print(work.context(target) / "Dockerfile")
+    if work.tally:
+        log.info(work.summary())
     if work.failures:
         for target_id, error in work.failures.items():
             log.info(f"✕ {target_id}: {str(error).splitlines()[0]}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Run:
     failures: dict[str, BirdhouseError] = field(default_factory=dict)
     inputs: dict[str, buildid.Inputs] = field(default_factory=dict)
     built: set[str] = field(default_factory=set)  # what this run built
+    tally: dict[str, Counter[str]] = field(default_factory=dict)  # stage -> done, unchanged, failed
     _local: threading.local = field(default_factory=threading.local)
 
     @property
@@ -72,11 +74,22 @@ class Run:
         self.log.info(f"  log: {self.out / 'logs' / (target.id + '.log')}")
 
     def _one(self, stage: str, action: Callable[[Target], str | None], target: Target) -> None:
+        tally = self.tally.setdefault(stage.split(maxsplit=1)[0], Counter())
         try:
             with self.log.step(target.id, stage) as step:
                 step.note = action(target) or ""
+            tally["unchanged" if step.note else "done"] += 1
         except BirdhouseError as error:
+            tally["failed"] += 1
             self._fail(target, stage, error)
+
+    def summary(self) -> str:
+        """One line: what each stage did, left alone as unchanged, or failed."""
+        parts = []
+        for stage, tally in self.tally.items():
+            counts = ", ".join(f"{tally[key]} {key}" for key in ("done", "unchanged", "failed") if tally[key])
+            parts.append(f"{stage}: {counts}")
+        return "; ".join(parts)
 
     def each(self, stage: str, action: Callable[[Target], str | None], variants: tuple[str, ...] = VARIANTS) -> None:
         """action on every pending target of variants, `jobs` at a time, each once its parents
