@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import logging
 import os
@@ -63,9 +64,11 @@ def _list(targets: list[Target], as_json: bool) -> None:
     if as_json:
         print(json.dumps([target.as_dict() for target in targets], indent=2))
         return
+    today = datetime.date.today().isoformat()
     for target in targets:
-        eol = f"  (eol {target.version.eol})" if target.version.eol else ""
-        print(f"{target.id:<24} {', '.join(target.tags)}{eol}")
+        eol = target.version.eol
+        note = f"  (past its end of life, {eol})" if eol and eol < today else f"  (eol {eol})" if eol else ""
+        print(f"{target.id:<24} {', '.join(target.tags)}{note}")
 
 
 def _plan(work: pipeline.Run, as_format: str) -> None:

@@ -9,10 +9,11 @@ import pytest
 from builder.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = str(Path(__file__).parent / "catalog.yaml")
 
 
 def test_list_json_has_every_image_with_its_fields(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["list", "--json"]) == 0
+    assert main(["list", "--json", "--catalog", SAMPLE]) == 0
     images = json.loads(capsys.readouterr().out)
     assert len(images) == 8
     assert {"id", "language", "version", "variant", "tags"} <= set(images[0])
@@ -22,14 +23,14 @@ def test_list_json_has_every_image_with_its_fields(capsys: pytest.CaptureFixture
 
 
 def test_render_writes_the_dockerfiles(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert main(["render", "--out", str(tmp_path), "node-*"]) == 0
+    assert main(["render", "--catalog", SAMPLE, "--out", str(tmp_path), "node-*"]) == 0
     written = sorted(p.parent.name for p in (tmp_path / "render").glob("*/Dockerfile"))
     assert written == ["node-18-dev", "node-18-run", "node-20-dev", "node-20-fat", "node-20-run"]
 
 
 def test_a_bad_catalog_exits_2_without_a_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "catalog.yaml"
-    bad.write_text((ROOT / "catalog.yaml").read_text().replace("        suite: bookworm", "        suite: bokworm", 1))
+    bad.write_text(Path(SAMPLE).read_text().replace("        suite: bookworm", "        suite: bokworm", 1))
     assert main(["list", "--catalog", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "languages.node.versions[0].suite: 'bokworm' is not one of" in err
@@ -49,5 +50,5 @@ def test_without_an_engine_build_says_how_to_get_one(
         raise docker.errors.DockerException("Error while fetching server API version")
 
     monkeypatch.setattr(docker.DockerClient, "__init__", unreachable)
-    assert main(["build", "--out", str(tmp_path), "python-3.11-dev"]) == 4
+    assert main(["build", "--catalog", SAMPLE, "--out", str(tmp_path), "python-3.11-dev"]) == 4
     assert "make setup" in capsys.readouterr().err

@@ -14,13 +14,13 @@ from builder.pipeline import Run
 from builder.targets import Target, expand
 
 
-def run_of(real_catalog: catalog.Catalog, tmp_path: Path, jobs: int) -> tuple[Run, io.StringIO]:
+def run_of(sample: catalog.Catalog, tmp_path: Path, jobs: int) -> tuple[Run, io.StringIO]:
     stream = io.StringIO()
-    return Run(real_catalog, expand(real_catalog), tmp_path, Log(tmp_path / "logs", stream), jobs=jobs), stream
+    return Run(sample, expand(sample), tmp_path, Log(tmp_path / "logs", stream), jobs=jobs), stream
 
 
-def test_parents_first_and_in_parallel(real_catalog: catalog.Catalog, tmp_path: Path) -> None:
-    run, _ = run_of(real_catalog, tmp_path, jobs=4)
+def test_parents_first_and_in_parallel(sample: catalog.Catalog, tmp_path: Path) -> None:
+    run, _ = run_of(sample, tmp_path, jobs=4)
     order: list[str] = []
     at_once: list[int] = []
     active = set()
@@ -43,8 +43,8 @@ def test_parents_first_and_in_parallel(real_catalog: catalog.Catalog, tmp_path: 
     assert not run.failures
 
 
-def test_a_failure_skips_its_dependents_and_names_them(real_catalog: catalog.Catalog, tmp_path: Path) -> None:
-    run, stream = run_of(real_catalog, tmp_path, jobs=2)
+def test_a_failure_skips_its_dependents_and_names_them(sample: catalog.Catalog, tmp_path: Path) -> None:
+    run, stream = run_of(sample, tmp_path, jobs=2)
     done: list[str] = []
 
     def action(target: Target) -> str | None:

@@ -15,8 +15,8 @@ from builder.targets import Target, expand
 CURRENT = buildid.Inputs("dockerfile", "context", "base", "packages")
 
 
-def target(real_catalog: catalog.Catalog, target_id: str) -> Target:
-    return next(t for t in expand(real_catalog) if t.id == target_id)
+def target(sample: catalog.Catalog, target_id: str) -> Target:
+    return next(t for t in expand(sample) if t.id == target_id)
 
 
 def test_build_ids_follow_every_input() -> None:
@@ -36,8 +36,8 @@ def test_build_ids_follow_every_input() -> None:
     assert buildid.Inputs.from_json("not json") is None
 
 
-def test_decisions(real_catalog: catalog.Catalog) -> None:
-    node = target(real_catalog, "node-18-run")
+def test_decisions(sample: catalog.Catalog) -> None:
+    node = target(sample, "node-18-run")
     stale = buildid.Inputs("dockerfile", "context", "base", "old packages")
     assert plan.decide(node, CURRENT, "", CURRENT, None).reasons == ("already published",)
     assert plan.decide(node, CURRENT, CURRENT.build_id, stale, CURRENT).action == "push"
@@ -60,8 +60,8 @@ def test_release_files_give_the_package_index_digests() -> None:
     )
 
 
-def modified(real_catalog: catalog.Catalog, change: dict) -> catalog.Catalog:  # type: ignore[type-arg]
-    data = yaml.safe_load((Path(__file__).parents[2] / "catalog.yaml").read_text())
+def modified(sample: catalog.Catalog, change: dict) -> catalog.Catalog:  # type: ignore[type-arg]
+    data = yaml.safe_load((Path(__file__).parent / "catalog.yaml").read_text())
     for path, value in change.items():
         node = data
         *parents, last = path
@@ -71,15 +71,15 @@ def modified(real_catalog: catalog.Catalog, change: dict) -> catalog.Catalog:  #
     return catalog.parse(yaml.safe_dump(data), Path("catalog.yaml"))
 
 
-def test_a_catalog_change_touches_only_what_differs(real_catalog: catalog.Catalog) -> None:
-    after = modified(real_catalog, {("languages", "node", "versions", 0, "eol"): "2099-01-01"})
-    ids = plan.changed_ids(expand(after), real_catalog, after, ["catalog.yaml"])
+def test_a_catalog_change_touches_only_what_differs(sample: catalog.Catalog) -> None:
+    after = modified(sample, {("languages", "node", "versions", 0, "eol"): "2099-01-01"})
+    ids = plan.changed_ids(expand(after), sample, after, ["catalog.yaml"])
     assert ids == {"node-18-dev", "node-18-run"}
 
 
-def test_a_base_change_touches_the_images_on_it(real_catalog: catalog.Catalog) -> None:
-    after = modified(real_catalog, {("bases", "trixie", "check_valid_until"): False})
-    ids = plan.changed_ids(expand(after), real_catalog, after, ["catalog.yaml"])
+def test_a_base_change_touches_the_images_on_it(sample: catalog.Catalog) -> None:
+    after = modified(sample, {("bases", "trixie", "check_valid_until"): False})
+    ids = plan.changed_ids(expand(after), sample, after, ["catalog.yaml"])
     assert ids == {"node-20-dev", "node-20-run", "python-3.13-dev", "python-3.13-run"}
 
 
@@ -95,14 +95,14 @@ def test_a_base_change_touches_the_images_on_it(real_catalog: catalog.Catalog) -
         (["README.md", "tests/unit/test_plan.py"], set()),
     ],
 )
-def test_file_changes(real_catalog: catalog.Catalog, files: list[str], expected: object) -> None:
-    targets = expand(real_catalog)
-    ids = plan.changed_ids(targets, real_catalog, real_catalog, files)
+def test_file_changes(sample: catalog.Catalog, files: list[str], expected: object) -> None:
+    targets = expand(sample)
+    ids = plan.changed_ids(targets, sample, sample, files)
     assert ids == ({t.id for t in targets} if expected == "all" else expected)
 
 
-def test_shards_are_deterministic_and_keep_versions_together(real_catalog: catalog.Catalog) -> None:
-    targets = expand(real_catalog)
+def test_shards_are_deterministic_and_keep_versions_together(sample: catalog.Catalog) -> None:
+    targets = expand(sample)
     shards = [[t.id for t in plan.shard(targets, f"{i}/3")] for i in (1, 2, 3)]
     assert sorted(i for shard in shards for i in shard) == sorted(t.id for t in targets)
     assert shards[0] == ["node-18-dev", "node-18-run", "python-3.13-dev", "python-3.13-run"]
@@ -112,8 +112,8 @@ def test_shards_are_deterministic_and_keep_versions_together(real_catalog: catal
             plan.shard(targets, bad)
 
 
-def test_the_github_matrix_lists_versions_with_work(real_catalog: catalog.Catalog) -> None:
-    targets = expand(real_catalog)
+def test_the_github_matrix_lists_versions_with_work(sample: catalog.Catalog) -> None:
+    targets = expand(sample)
     steps = [plan.decide(t, CURRENT, "", CURRENT if t.language == "node" else None, None) for t in targets]
     matrix = json.loads(plan.github_matrix(steps))
     assert matrix == {

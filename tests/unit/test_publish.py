@@ -40,8 +40,8 @@ class FakeRegistry(publish.Registry):
 
 
 @pytest.fixture
-def tested(tmp_path: Path, real_catalog: Catalog) -> tuple[Target, Store]:
-    target = next(t for t in expand(real_catalog) if t.id == "python-3.11-run")
+def tested(tmp_path: Path, sample: Catalog) -> tuple[Target, Store]:
+    target = next(t for t in expand(sample) if t.id == "python-3.11-run")
     store = Store(tmp_path)
     store.put(
         State(id=target.id, image_id="sha256:1", tested_image="sha256:1", tags=("3.11.2", "3.11"),

@@ -8,8 +8,8 @@ from builder.state import CheckResult, State
 from builder.targets import expand
 
 
-def states(real_catalog: catalog.Catalog) -> tuple[list, dict[str, State]]:  # type: ignore[type-arg]
-    targets = [t for t in expand(real_catalog, comparators=True) if t.language == "python"]
+def states(sample: catalog.Catalog) -> tuple[list, dict[str, State]]:  # type: ignore[type-arg]
+    targets = [t for t in expand(sample, comparators=True) if t.language == "python"]
     ok = (CheckResult("hello", "run", True),)
     made = {
         "python-3.13-fat": State("python-3.13-fat", image_id="sha256:f", version="3.13.5", size=1_200_000_000),
@@ -27,8 +27,8 @@ def states(real_catalog: catalog.Catalog) -> tuple[list, dict[str, State]]:  # t
     return targets, made
 
 
-def test_rows_compare_run_with_dev_fat_and_floor(real_catalog: catalog.Catalog) -> None:
-    targets, made = states(real_catalog)
+def test_rows_compare_run_with_dev_fat_and_floor(sample: catalog.Catalog) -> None:
+    targets, made = states(sample)
     rows = {row.id: row for row in report.rows(targets, made)}
     assert "python-3.13-fat" not in rows  # a comparator, not an image of its own
     run = rows["python-3.13-run"]
@@ -38,8 +38,8 @@ def test_rows_compare_run_with_dev_fat_and_floor(real_catalog: catalog.Catalog) 
     assert rows["python-3.11-run"].fat_size == 0  # only the newest version has a fat comparator
 
 
-def test_the_table_shows_figures_and_failures(real_catalog: catalog.Catalog) -> None:
-    targets, made = states(real_catalog)
+def test_the_table_shows_figures_and_failures(sample: catalog.Catalog) -> None:
+    targets, made = states(sample)
     text = report.table(report.rows(targets, made))
     line = next(line for line in text.splitlines() if line.startswith("python-3.13-run"))
     for figure in ("30.0 MB", "11.0 MB", "29.9 MB", "1.003×", "20.0×", "40.0×", "✓ 1/1"):
@@ -47,8 +47,8 @@ def test_the_table_shows_figures_and_failures(real_catalog: catalog.Catalog) -> 
     assert "✕ build: python-3.11-run: 30.6 MB is over its budget" in text
 
 
-def test_json_markdown_and_html_are_written(real_catalog: catalog.Catalog, tmp_path: Path) -> None:
-    targets, made = states(real_catalog)
+def test_json_markdown_and_html_are_written(sample: catalog.Catalog, tmp_path: Path) -> None:
+    targets, made = states(sample)
     written = report.write(report.rows(targets, made), tmp_path)
     assert [p.name for p in written] == ["report.json", "report.html", "report.md"]
     data = {row["id"]: row for row in json.loads((tmp_path / "report.json").read_text())}
