@@ -3,8 +3,9 @@ already built or published is neither rebuilt nor pushed.
 
 The inputs are the rendered Dockerfile, the build context, the parent image (the suite's base), the
 suite's package index (the digests its Release files give for the Packages lists, so an update in
-bookworm-security changes the id of every bookworm image and of nothing else), and the builder's
-own version. The inputs are kept as a label, so that a plan can say what changed."""
+bookworm-security changes the id of every bookworm image and of nothing else), the version check
+the image must pass, and the builder's own version. The inputs are kept as a label, so that a plan
+can say what changed."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ REASONS = {
     "context": "template changed",
     "parent": "base changed",
     "packages": "package updated",
+    "check": "version check changed",
     "builder": "builder changed",
 }
 
@@ -40,6 +42,7 @@ class Inputs:
     context: str
     parent: str
     packages: str
+    check: str = ""  # the version the catalog expects and how it is asked for
     builder: str = __version__
 
     @property
@@ -108,4 +111,6 @@ def packages_digest(base: Base) -> str:
 
 def inputs(rendered: Rendered, parent: str, base: Base) -> Inputs:
     context = sha256("".join(f"{path.name}\0{sha256(path.read_bytes())}\n" for path in rendered.files))
-    return Inputs(sha256(rendered.dockerfile), context, parent, packages_digest(base))
+    version = rendered.target.version
+    check = sha256(json.dumps([version.version, version.probe.command, version.probe.pattern, version.probe.in_run]))
+    return Inputs(sha256(rendered.dockerfile), context, parent, packages_digest(base), check)

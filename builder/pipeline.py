@@ -172,7 +172,8 @@ def test_stage(run: Run) -> None:
         state = run.store.get(target.id)
         if not state.image_id:
             raise BuildError(f"{target.id} is not built: run `python -m builder build {target.id}` first")
-        if state.passed and not {target.id, *target.parents} & run.built:
+        unchanged = state.tests_digest == smoketest.tests_digest(target)
+        if state.passed and unchanged and not {target.id, *target.parents} & run.built:
             return "passed before, unchanged"
         state = smoketest.smoke_test(run.engine, target, run.store)
         if not state.passed:

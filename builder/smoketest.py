@@ -3,9 +3,12 @@ An image that passes them all is tagged birdhouse/<language>:<tag>, ready to pus
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
-from builder import floor, policy
+from builder import __version__, floor, policy
+from builder.buildid import sha256
 from builder.catalog import SmokeTest
 from builder.engine import Engine, RunResult, tar_folder
 from builder.render import IMAGES, closure_paths
@@ -60,6 +63,13 @@ def _user(engine: Engine, image: str) -> CheckResult:
     )
 
 
+def tests_digest(target: Target, images: Path = IMAGES) -> str:
+    """What decides target's test results besides the image: its tests, their files, the policy."""
+    specs = json.dumps([asdict(test) for test in target.version.tests], sort_keys=True)
+    files = tar_folder(images / target.language / "tests")
+    return sha256(f"{specs}\0{sha256(files)}\0{target.version.run.read_only}\0{__version__}")
+
+
 def smoke_test(engine: Engine, target: Target, store: Store, images: Path = IMAGES) -> State:
     """Run target's tests (and, for a run image, the policy) on its candidate image; record them;
     tag the image for publishing if all pass."""
@@ -81,7 +91,14 @@ def smoke_test(engine: Engine, target: Target, store: Store, images: Path = IMAG
         with engine.export(state.image_id) as tar:
             results.extend(policy.check(policy.entries(tar)))
             floor_bytes = floor.floor(tar, [*spec.entrypoint[:1], *closure_paths(spec)])
-    state = store.put(state.evolve(tests=tuple(results), tested_image=state.image_id, floor=floor_bytes))
+    state = store.put(
+        state.evolve(
+            tests=tuple(results),
+            tested_image=state.image_id,
+            tests_digest=tests_digest(target, images),
+            floor=floor_bytes,
+        )
+    )
     if state.passed:
         for tag in state.tags:
             engine.tag(state.image_id, local_repository(target.language), tag)

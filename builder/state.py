@@ -30,6 +30,7 @@ class State:
     compressed: int = 0  # as pushed: the manifest's layers and config
     tests: tuple[CheckResult, ...] = ()
     tested_image: str = ""  # the image the tests ran on
+    tests_digest: str = ""  # smoketest.tests_digest: the tests they were
     pushed: dict[str, str] = field(default_factory=dict)  # reference -> digest
     error: str = ""
 

@@ -59,7 +59,7 @@ def test_an_image_that_fails_its_tests_is_neither_tagged_nor_pushed(
     assert engine.image_id(f"{names.local}/python:3.11") is None
     assert engine.image_id(f"{names.local}/candidate:python-3.11-run")  # built, kept for a look
     failed = [t for t in Store(names.out / "state").get("python-3.11-run").tests if not t.ok]
-    assert [t.name for t in failed] == ["hello"]
+    assert [t.name for t in failed] == ["hello", "hello-any-uid", "hello-read-only"]
     assert "expected 'hello from elsewhere', got:\nhello from python as uid 65532" in failed[0].detail
     # its dev image passed: that one is published
     assert names.pushed("python", "3.11-dev")
