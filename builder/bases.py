@@ -42,6 +42,8 @@ def mmdebstrap_command(base: Base, tarball: Path) -> list[str]:
     if base.default_release:
         command += [f'--aptopt=APT::Default-Release "{base.default_release}"']
     command += [f"--dpkgopt={option}" for option in DPKG_EXCLUDES]
+    # as on Debian's slim images: packages whose scripts write man links (the JDK's) need the folder
+    command += ['--customize-hook=mkdir -p "$1/usr/share/man/man1"']
     return [*command, base.suite, str(tarball), *base.sources]
 
 
