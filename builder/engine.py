@@ -103,7 +103,10 @@ class Engine:
     @contextmanager
     def export(self, image: str) -> Iterator[tarfile.TarFile]:
         """image's filesystem as `docker export` of a container of it gives it, as a seekable tar."""
-        container = self.api.create_container(image, labels={f"{LABEL}.test": "1"}, network_disabled=True)
+        # never started: the command is only there because an image without one cannot be created
+        container = self.api.create_container(
+            image, command=["/birdhouse-export"], labels={f"{LABEL}.test": "1"}, network_disabled=True
+        )
         try:
             with tempfile.TemporaryFile() as spool:
                 for chunk in self.api.export(container):
