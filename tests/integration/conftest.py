@@ -56,8 +56,7 @@ def registry(engine: Engine) -> Iterator[str]:
     except HostError as error:
         unavailable(f"registry ({error})")
     yield REGISTRY
-    repositories = requests.get(f"http://{REGISTRY}/v2/_catalog?n=10000", timeout=10).json()["repositories"] or []
-    for repository in repositories:
+    for repository in repositories():
         if not repository.startswith(SESSION):
             continue
         tags = requests.get(f"http://{REGISTRY}/v2/{repository}/tags/list", timeout=10).json().get("tags") or []
@@ -65,6 +64,18 @@ def registry(engine: Engine) -> Iterator[str]:
             digest = manifest_digest(repository, tag)
             if digest:
                 requests.delete(f"http://{REGISTRY}/v2/{repository}/manifests/{digest}", timeout=10)
+
+
+def repositories() -> Iterator[str]:
+    """Every repository of the registry, page by page (it serves at most 1000 names a page)."""
+    last = ""
+    while True:
+        page = requests.get(f"http://{REGISTRY}/v2/_catalog", params={"n": 100, "last": last}, timeout=10).json()
+        names = page.get("repositories") or []
+        yield from names
+        if len(names) < 100:
+            return
+        last = names[-1]
 
 
 def manifest_digest(repository: str, tag: str) -> str | None:
