@@ -85,6 +85,7 @@ class Version:
     dev: DevSpec
     run: RunSpec
     tests: tuple[SmokeTest, ...]
+    blocked: str | None = None  # why it cannot be built now
 
     @property
     def key(self) -> tuple[int, ...]:
@@ -202,6 +203,7 @@ def _version(name: str, language: dict[str, Any], entry: dict[str, Any]) -> Vers
         dev=DevSpec(env=_env(dev), **dev),
         run=RunSpec(env=_env(run), **run),
         tests=tests,
+        blocked=entry.get("blocked"),
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from builder import catalog as catalog_module
 from builder import pipeline
 from builder import plan as plan_module
+from builder.catalog import Catalog
 from builder.errors import BirdhouseError
 from builder.log import Log
 from builder.targets import Target, expand, select
@@ -60,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def _list(targets: list[Target], as_json: bool) -> None:
+def _list(targets: list[Target], catalog: Catalog, as_json: bool) -> None:
     if as_json:
         print(json.dumps([target.as_dict() for target in targets], indent=2))
         return
@@ -69,6 +70,10 @@ def _list(targets: list[Target], as_json: bool) -> None:
         eol = target.version.eol
         note = f"  (past its end of life, {eol})" if eol and eol < today else f"  (eol {eol})" if eol else ""
         print(f"{target.id:<24} {', '.join(target.tags)}{note}")
+    for language in catalog.languages.values():
+        for version in language.versions:
+            if version.blocked:
+                print(f"{language.name}-{version.version} is not built: {version.blocked}")
 
 
 def _plan(work: pipeline.Run, as_format: str) -> None:
@@ -97,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         print("nothing to do: the selection is empty", file=sys.stderr)
         return 0
     if args.command == "list":
-        _list(targets, args.json)
+        _list(targets, catalog, args.json)
         return 0
     log = Log(args.out / "logs")
     work = pipeline.Run(

@@ -48,7 +48,7 @@ def _prefixes(version: str) -> list[str]:
 
 def newest(versions: tuple[Version, ...]) -> Version | None:
     """The newest version that may take the shared tags (latest)."""
-    candidates = [v for v in versions if v.latest]
+    candidates = [v for v in versions if v.latest and not v.blocked]
     return max(candidates, key=lambda v: v.key) if candidates else None
 
 
@@ -94,6 +94,8 @@ def expand(catalog: Catalog, *, comparators: bool = False) -> list[Target]:
     targets = []
     for language in catalog.languages.values():
         for version in language.versions:
+            if version.blocked:
+                continue
             if comparators and language.compare_fat and version is newest(language.versions):
                 targets.append(
                     Target(

@@ -69,3 +69,13 @@ def test_a_run_image_brings_its_dev_image(sample: catalog.Catalog) -> None:
 def test_an_empty_selection_is_an_error(sample: catalog.Catalog) -> None:
     with pytest.raises(SelectionError, match="no image matches 'rust-\\*'"):
         select(expand(sample), ["node-*", "rust-*"])
+
+
+def test_a_blocked_version_stays_listed_but_gets_no_images(sample: catalog.Catalog, catalog_text: str) -> None:
+    text = catalog_text.replace(
+        '      - version: "3.11"\n', '      - version: "3.11"\n        blocked: its -dev package is gone\n'
+    )
+    blocked = catalog.parse(text, Path("catalog.yaml"))
+    assert blocked.languages["python"].versions[0].blocked == "its -dev package is gone"
+    assert not [t for t in expand(blocked) if t.id.startswith("python-3.11")]
+    assert [t for t in expand(blocked) if t.id == "python-3.13-run"][0].tags == ("3.13", "3", "latest")
