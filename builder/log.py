@@ -49,10 +49,9 @@ class Log:
 
     @contextmanager
     def fold(self, title: str) -> Iterator[None]:
+        """What is printed inside is folded away under a title on GitHub Actions; as is elsewhere."""
         if self.github:
             print(f"::group::{title}", file=self.stream, flush=True)
-        else:
-            self.info(f"── {title}")
         try:
             yield
         finally:

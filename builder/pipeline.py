@@ -70,7 +70,8 @@ class Run:
         self.store.put(self.store.get(target.id).evolve(error=f"{stage}: {error}"))
         self.log.info(f"  {error}")
         if isinstance(error, BuildError) and error.log:
-            self.log.info("  " + error.log.strip().replace("\n", "\n  "))
+            with self.log.fold(f"{target.id}: the end of its {stage} log"):
+                self.log.info("  " + error.log.strip().replace("\n", "\n  "))
         self.log.info(f"  log: {self.out / 'logs' / (target.id + '.log')}")
 
     def _one(self, stage: str, action: Callable[[Target], str | None], target: Target) -> None:

@@ -7,6 +7,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from builder import catalog
 from builder.errors import BuildError
 from builder.log import Log
@@ -61,3 +63,17 @@ def test_a_failure_skips_its_dependents_and_names_them(sample: catalog.Catalog, 
     log = stream.getvalue()
     assert "✕ node-18-dev" in log and "- node-18-run              build: skipped" in log
     assert "build: node-18-dev: apt-get failed" in (tmp_path / "state/node-18-dev.json").read_text()
+
+
+def test_a_failed_builds_log_is_folded_on_github(
+    sample: catalog.Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    run, stream = run_of(sample, tmp_path, jobs=1)
+
+    def action(target: Target) -> None:
+        raise BuildError(f"{target.id}: apt-get failed", log="E: Unable to locate package nodejs\n")
+
+    run.each("build", action, variants=("dev",))
+    out = stream.getvalue()
+    assert "::group::node-18-dev: the end of its build log\n  E: Unable to locate package nodejs\n::endgroup::" in out

@@ -78,4 +78,4 @@ def test_a_blocked_version_stays_listed_but_gets_no_images(sample: catalog.Catal
     blocked = catalog.parse(text, Path("catalog.yaml"))
     assert blocked.languages["python"].versions[0].blocked == "its -dev package is gone"
     assert not [t for t in expand(blocked) if t.id.startswith("python-3.11")]
-    assert [t for t in expand(blocked) if t.id == "python-3.13-run"][0].tags == ("3.13", "3", "latest")
+    assert next(t for t in expand(blocked) if t.id == "python-3.13-run").tags == ("3.13", "3", "latest")
