@@ -151,4 +151,4 @@ def publish(
             raise PublishError(f"{repository}:{tag}: pushed {digest}, but the registry serves {served}")
         pushed[f"{repository}:{tag}"] = digest
         anything = True
-    return store.put(state.evolve(pushed=pushed, compressed=compressed)), anything
+    return store.put(state.evolve(pushed=pushed, compressed=compressed, error="")), anything

@@ -97,6 +97,7 @@ def smoke_test(engine: Engine, target: Target, store: Store, images: Path = IMAG
             tested_image=state.image_id,
             tests_digest=tests_digest(target, images),
             floor=floor_bytes,
+            error="",
         )
     )
     if state.passed:
