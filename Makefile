@@ -10,7 +10,7 @@ help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  IMAGES='python-*' narrows all/plan/render/build to matching image ids"
 
-setup: ## install and start what is missing: Debian packages, .venv, the Docker engine
+setup: ## install and start what is missing: Debian packages, .venv, the engine, the package cache
 	@scripts/setup.sh
 
 all: setup ## the main job: build, test and push every image to the registry, then the table
