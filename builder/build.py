@@ -15,7 +15,7 @@ from builder.catalog import Catalog
 from builder.engine import LABEL, Engine
 from builder.errors import BuildError
 from builder.state import State, Store
-from builder.targets import Target, ladder, local_repository, variant_tag
+from builder.targets import Target, full_tags, local_repository
 
 
 def _revision() -> str:
@@ -80,17 +80,14 @@ def check_version(target: Target, full_version: str) -> None:
 def adopt(engine: Engine, target: Target, store: Store, inputs: Inputs) -> State | None:
     """The state of an image of this build id that the engine already holds (a candidate of an
     earlier run, whose out/ folder is gone), or None."""
-    for image in engine.api.images(
-        filters={"label": [f"{LABEL}.build-id={inputs.build_id}", f"{LABEL}.id={target.id}"]}
-    ):
-        attrs = engine.inspect(image["Id"])
+    for image_id in engine.image_ids(f"{LABEL}.build-id={inputs.build_id}", f"{LABEL}.id={target.id}"):
+        attrs = engine.inspect(image_id)
         version = (attrs["Config"].get("Labels") or {}).get("org.opencontainers.image.version")
         if not version:
             continue  # built, but not yet labelled: the build stopped half way
-        engine.tag(image["Id"], local_repository("candidate"), target.id)
-        extra = tuple(variant_tag(tag, target.variant) for tag in ladder(version, target.version.version))
-        state = State(target.id, image_id=image["Id"], build_id=inputs.build_id, version=version,
-                      tags=extra + target.tags, size=int(attrs["Size"]))  # fmt: skip
+        engine.tag(image_id, local_repository("candidate"), target.id)
+        state = State(target.id, image_id=image_id, build_id=inputs.build_id, version=version,
+                      tags=full_tags(target, version), size=int(attrs["Size"]))  # fmt: skip
         return store.put(state)
     return None
 
@@ -124,14 +121,13 @@ def build(
         raise BuildError(f"{target.id}: {size / 1e6:.1f} MB is over its budget of {budget} MB: nothing was tagged")
     stamped = engine.stamp(image, labels(target, catalog, full_version), log_file)
     engine.tag(stamped, local_repository("candidate"), target.id)
-    extra = tuple(variant_tag(tag, target.variant) for tag in ladder(full_version, target.version.version))
     return store.put(
         State(
             id=target.id,
             image_id=stamped,
             build_id=inputs.build_id,
             version=full_version,
-            tags=extra + target.tags,
+            tags=full_tags(target, full_version),
             size=size,
         )
     )

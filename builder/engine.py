@@ -95,6 +95,10 @@ class Engine:
             if error.status_code != 409:  # in use by a container: leave it
                 raise
 
+    def image_ids(self, *labels: str) -> list[str]:
+        """The ids of the images that carry every label (key=value)."""
+        return [image["Id"] for image in self.api.images(filters={"label": list(labels)})]
+
     def references(self, label: str) -> list[str]:
         """Every repository:tag whose image carries label (key or key=value)."""
         images = self.api.images(filters={"label": label})

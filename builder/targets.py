@@ -72,6 +72,12 @@ def ladder(full_version: str, version: str) -> tuple[str, ...]:
     return tuple(reversed([p for p in prefixes if len(p.split(".")) > len(version.split("."))]))
 
 
+def full_tags(target: Target, full_version: str) -> tuple[str, ...]:
+    """All of target's tags once its runtime reported full_version, the longest first."""
+    longer = ladder(full_version, target.version.version)
+    return tuple(variant_tag(tag, target.variant) for tag in longer) + target.tags
+
+
 def variant_tag(tag: str, variant: str) -> str:
     """`18` → `18-dev`, and `latest` → `dev`, for the dev variant."""
     if variant == "run":
