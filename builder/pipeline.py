@@ -36,6 +36,7 @@ class Run:
     failures: dict[str, BirdhouseError] = field(default_factory=dict)
     inputs: dict[str, buildid.Inputs] = field(default_factory=dict)
     built: set[str] = field(default_factory=set)  # what this run built
+    rendered: dict[str, render.Rendered] = field(default_factory=dict)  # by render_stage
     tally: dict[str, Counter[str]] = field(default_factory=dict)  # stage -> done, unchanged, failed
     _local: threading.local = field(default_factory=threading.local)
 
@@ -124,7 +125,8 @@ class Run:
 
 def render_stage(run: Run) -> None:
     for target in run.targets:
-        render.write(render.render(target, run.catalog), run.context(target))
+        run.rendered[target.id] = render.render(target, run.catalog)
+        render.write(run.rendered[target.id], run.context(target))
 
 
 def bases_stage(run: Run) -> None:
@@ -138,7 +140,7 @@ def identify_stage(run: Run) -> None:
     """Each target's build inputs, hence its build id (the bases must exist: they are an input)."""
     for target in run.pending():
         base = run.catalog.bases[target.base]
-        rendered = render.render(target, run.catalog)
+        rendered = run.rendered[target.id]
         run.inputs[target.id] = buildid.inputs(rendered, run.engine.image_id(bases.base_image(base)) or "", base)
 
 
