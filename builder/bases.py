@@ -1,7 +1,14 @@
-"""Base images, one per Debian suite: bootstrapped with mmdebstrap and imported, or pulled."""
+"""Base images, one per Debian suite: bootstrapped with mmdebstrap and imported, or pulled.
+
+A bootstrapped base is named by its recipe (birdhouse/base:<name>-<digest of the mmdebstrap
+command and the import's settings>), so its name, and so the build ids of the images built on it,
+are the same on every machine; the packages it holds are brought up to date by every image's own
+`apt-get upgrade` (the suite's package index is a build input of its own)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -27,9 +34,25 @@ DPKG_EXCLUDES = (
 )
 
 
+IMPORT_CHANGES = ("ENV LANG=C.UTF-8", 'CMD ["bash"]')
+
+
+def recipe(base: Base) -> str:
+    """A digest of how a bootstrapped base is made: what changes it changes its name."""
+    return hashlib.sha256(json.dumps([mmdebstrap_command(base, Path("base.tar")), IMPORT_CHANGES]).encode()).hexdigest()
+
+
 def base_image(base: Base) -> str:
     """The image reference a target's Dockerfile starts FROM."""
-    return base.image or f"{BASE_REPOSITORY}:{base.name}"
+    return base.image or f"{BASE_REPOSITORY}:{base.name}-{recipe(base)[:12]}"
+
+
+def identity(base: Base, engine: Engine | None) -> str:
+    """What base adds to a build id: a bootstrapped base's recipe (the same on every machine, so
+    nothing is bootstrapped to know an id), a pulled base's image id."""
+    if base.bootstrapped:
+        return f"recipe:{recipe(base)}"
+    return (engine.image_id(base_image(base)) if engine else None) or ""
 
 
 def mmdebstrap_command(base: Base, tarball: Path) -> list[str]:
@@ -65,5 +88,5 @@ def ensure(engine: Engine, base: Base, log: Log, proxy: str | None = None) -> st
         result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
         if result.returncode != 0:
             raise HostError(f"bootstrapping base '{base.name}' failed ({' '.join(command)}):\n{result.stderr[-4000:]}")
-        engine.import_tarball(tarball, reference, changes=["ENV LANG=C.UTF-8", 'CMD ["bash"]'])
+        engine.import_tarball(tarball, reference, changes=list(IMPORT_CHANGES))
     return reference

@@ -32,7 +32,11 @@ def _revision() -> str:
     return out.stdout.strip()
 
 
-def labels(target: Target, catalog: Catalog, full_version: str) -> dict[str, str]:
+INPUTS = f"{LABEL}.inputs"
+SIZE = f"{LABEL}.size"
+
+
+def labels(target: Target, catalog: Catalog, full_version: str, size: int) -> dict[str, str]:
     """The standard org.opencontainers.image.* labels, and birdhouse's own."""
     language = catalog.languages[target.language]
     out = {
@@ -49,6 +53,7 @@ def labels(target: Target, catalog: Catalog, full_version: str) -> dict[str, str
         f"{LABEL}.id": target.id,
         f"{LABEL}.variant": target.variant,
         f"{LABEL}.builder": __version__,
+        SIZE: str(size),  # for a report on a machine that does not hold the image
     }
     if target.version.eol:
         out[f"{LABEL}.eol"] = target.version.eol
@@ -92,6 +97,17 @@ def adopt(engine: Engine, target: Target, store: Store, inputs: Inputs) -> State
     return None
 
 
+def cache_is_current(engine: Engine, target: Target, inputs: Inputs) -> bool:
+    """Whether the engine's layer cache may serve target's build: only while it holds an image of
+    target built from the same package index (else a cached `apt-get install` layer would hold the
+    packages of an older index under a build id that names the new one)."""
+    for image_id in engine.image_ids(f"{LABEL}.id={target.id}"):
+        earlier = Inputs.from_json((engine.inspect(image_id)["Config"].get("Labels") or {}).get(INPUTS))
+        if earlier and earlier.packages == inputs.packages:
+            return True
+    return False
+
+
 def build(
     engine: Engine,
     catalog: Catalog,
@@ -105,7 +121,7 @@ def build(
     proxy: str | None = None,
 ) -> State:
     """Build target from its rendered context; return its new state (saved in store)."""
-    own = {f"{LABEL}.id": target.id, f"{LABEL}.build-id": inputs.build_id, f"{LABEL}.inputs": inputs.to_json()}
+    own = {f"{LABEL}.id": target.id, f"{LABEL}.build-id": inputs.build_id, INPUTS: inputs.to_json()}
     image = engine.build(context, log_file, labels=own, nocache=nocache, proxy=proxy)
     if target.variant == "run" and not target.version.probe.in_run:
         # nothing in the image to ask (static binaries only): it has its dev image's version
@@ -119,7 +135,7 @@ def build(
     budget = {"dev": target.version.dev.budget_mb, "run": target.version.run.budget_mb}.get(target.variant)
     if budget and size > budget * 1e6:
         raise BuildError(f"{target.id}: {size / 1e6:.1f} MB is over its budget of {budget} MB: nothing was tagged")
-    stamped = engine.stamp(image, labels(target, catalog, full_version), log_file)
+    stamped = engine.stamp(image, labels(target, catalog, full_version, size), log_file)
     engine.tag(stamped, local_repository("candidate"), target.id)
     return store.put(
         State(

@@ -1,11 +1,13 @@
 """Build ids: a hash of everything that decides an image's content, so that an image whose id is
 already built or published is neither rebuilt nor pushed.
 
-The inputs are the rendered Dockerfile, the build context, the parent image (the suite's base), the
-suite's package index (the digests its Release files give for the Packages lists, so an update in
-bookworm-security changes the id of every bookworm image and of nothing else), the version check
-the image must pass, and the builder's own version. The inputs are kept as a label, so that a plan
-can say what changed."""
+The inputs are the rendered Dockerfile, the build context, the parent image (the suite's base, by
+its recipe), the suite's package index (the digests its Release files give for the Packages lists,
+so an update in bookworm-security changes the id of every bookworm image and of nothing else), the
+version check the image must pass, the builder's own version, and the tests (so a published build
+id is one whose tests passed). None depends on the machine: the same catalog and mirror give the
+same ids on every machine, and a fresh one finds what the registry already serves. The inputs are
+kept as a label, so that a plan can say what changed."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ REASONS = {
     "packages": "package updated",
     "check": "version check changed",
     "builder": "builder changed",
+    "tests": "tests changed",
 }
 
 
@@ -44,6 +47,7 @@ class Inputs:
     packages: str
     check: str = ""  # the version the catalog expects and how it is asked for
     builder: str = __version__
+    tests: str = ""  # smoketest.tests_digest: a published build id is one whose tests passed
 
     @property
     def build_id(self) -> str:
@@ -98,6 +102,7 @@ def _fetch(url: str) -> str:
     return response.text
 
 
+@cache
 def packages_digest(base: Base) -> str:
     """A digest of base's package index: changes whenever a package of its suites does."""
     if not base.bootstrapped:
@@ -109,8 +114,8 @@ def packages_digest(base: Base) -> str:
     return sha256("\n".join(digests))
 
 
-def inputs(rendered: Rendered, parent: str, base: Base) -> Inputs:
+def inputs(rendered: Rendered, parent: str, base: Base, tests: str) -> Inputs:
     context = sha256("".join(f"{path.name}\0{sha256(path.read_bytes())}\n" for path in rendered.files))
     version = rendered.target.version
     check = sha256(json.dumps([version.version, version.probe.command, version.probe.pattern, version.probe.in_run]))
-    return Inputs(sha256(rendered.dockerfile), context, parent, packages_digest(base), check)
+    return Inputs(sha256(rendered.dockerfile), context, parent, packages_digest(base), check, tests=tests)

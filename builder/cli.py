@@ -106,7 +106,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     log = Log(args.out / "logs")
     work = pipeline.Run(
-        catalog, targets, args.out, log, nocache=getattr(args, "no_cache", False), jobs=getattr(args, "jobs", 1)
+        catalog,
+        targets,
+        args.out,
+        log,
+        nocache=getattr(args, "no_cache", False),
+        jobs=getattr(args, "jobs", 1),
+        reuse_published=args.command == "all",
     )
     if args.command == "plan":
         _plan(work, args.format)

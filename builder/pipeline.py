@@ -15,14 +15,13 @@ from functools import cached_property
 from pathlib import Path
 
 from builder import bases, build, buildid, plan, publish, render, report, services, smoketest
+from builder.build import INPUTS
 from builder.catalog import VARIANTS, Catalog
-from builder.engine import LABEL, Engine
+from builder.engine import Engine
 from builder.errors import BirdhouseError, BuildError, HostError, SmokeTestError
 from builder.log import Log
 from builder.state import State, Store
 from builder.targets import Target
-
-INPUTS = f"{LABEL}.inputs"
 
 
 @dataclass
@@ -35,10 +34,13 @@ class Run:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     failures: dict[str, BirdhouseError] = field(default_factory=dict)
     inputs: dict[str, buildid.Inputs] = field(default_factory=dict)
+    reuse_published: bool = False  # skip what the registry serves with the same build id (`all`)
     built: set[str] = field(default_factory=set)  # what this run built
+    published: set[str] = field(default_factory=set)  # what was left alone as the registry has it
     rendered: dict[str, render.Rendered] = field(default_factory=dict)  # by render_stage
     tally: dict[str, Counter[str]] = field(default_factory=dict)  # stage -> done, unchanged, failed
     _local: threading.local = field(default_factory=threading.local)
+    _fetching: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def engine(self) -> Engine:
@@ -59,6 +61,24 @@ class Run:
     @cached_property
     def registry(self) -> publish.Registry:
         return publish.Registry.from_env(self.catalog.registry, self.catalog.namespace)
+
+    def start_registry(self) -> None:
+        """Start the embedded registry if it is the one configured and nothing answers there."""
+        embedded = self.registry.host == self.catalog.registry and self.registry.local
+        if embedded and self.pending() and services.ensure_registry(self.registry.host):
+            self.log.info(f"started the embedded registry at {self.registry.host}")
+
+    def fetch(self, target_id: str) -> None:
+        """Pull an image this run left alone as published, once something built or tested on this
+        machine needs it (a run image's pair test needs its dev image)."""
+        with self._fetching:
+            state = self.store.get(target_id)
+            if target_id not in self.published or self.engine.image_id(state.image_id):
+                return
+            target = next(target for target in self.targets if target.id == target_id)
+            reference = f"{self.registry.repository(target.language)}:{state.tags[0]}"
+            with self.log.step(target_id, f"pull {reference}"):
+                self.engine.pull(reference)  # the same image id: a registry keeps the config as it is
 
     def context(self, target: Target) -> Path:
         return self.out / "render" / target.id
@@ -129,29 +149,37 @@ def render_stage(run: Run) -> None:
         render.write(run.rendered[target.id], run.context(target))
 
 
-def bases_stage(run: Run) -> None:
-    if run.apt_proxy:
-        run.log.info(f"packages come through the cache at {run.apt_proxy}")
-    for name in sorted({target.base for target in run.pending()}):
-        bases.ensure(run.engine, run.catalog.bases[name], run.log, proxy=run.apt_proxy)
-
-
 def identify_stage(run: Run) -> None:
-    """Each target's build inputs, hence its build id (the bases must exist: they are an input)."""
+    """Each target's build inputs, hence its build id. A bootstrapped base counts by its recipe,
+    so nothing is bootstrapped to know an id (only a base pulled by reference is pulled here)."""
+    for name in sorted({target.base for target in run.pending()}):
+        if not run.catalog.bases[name].bootstrapped:
+            bases.ensure(run.engine, run.catalog.bases[name], run.log)
     for target in run.pending():
         base = run.catalog.bases[target.base]
-        rendered = run.rendered[target.id]
-        run.inputs[target.id] = buildid.inputs(rendered, run.engine.image_id(bases.base_image(base)) or "", base)
+        tests = smoketest.tests_digest(target)
+        run.inputs[target.id] = buildid.inputs(run.rendered[target.id], bases.identity(base, run.engine), base, tests)
 
 
 def build_stage(run: Run) -> None:
+    if run.apt_proxy:
+        run.log.info(f"packages come through the cache at {run.apt_proxy}")
+    base_lock = threading.Lock()
+
     def one(target: Target) -> str | None:
         state = run.store.get(target.id)
-        build_id = run.inputs[target.id].build_id
-        if not run.nocache and state.build_id == build_id and run.engine.image_id(state.image_id):
+        inputs = run.inputs[target.id]
+        if not run.nocache and state.build_id == inputs.build_id and run.engine.image_id(state.image_id):
             return "unchanged since it was built"
-        if not run.nocache and build.adopt(run.engine, target, run.store, run.inputs[target.id]):
+        if not run.nocache and build.adopt(run.engine, target, run.store, inputs):
             return "unchanged: the engine holds an image of this build id"
+        if run.reuse_published and target.variant != "fat":
+            published = publish.published(run.registry, target, run.store, inputs)
+            if published:
+                run.published.add(target.id)
+                return f"unchanged: {published} serves this build id"
+        with base_lock:
+            bases.ensure(run.engine, run.catalog.bases[target.base], run.log, proxy=run.apt_proxy)
         with run.log.file(target.id) as log_file:
             build.build(
                 run.engine,
@@ -160,24 +188,29 @@ def build_stage(run: Run) -> None:
                 context=run.context(target),
                 store=run.store,
                 log_file=log_file,
-                inputs=run.inputs[target.id],
-                nocache=run.nocache,
+                inputs=inputs,
+                nocache=run.nocache or not build.cache_is_current(run.engine, target, inputs),
                 proxy=run.apt_proxy,
             )
         run.built.add(target.id)
         return None
 
+    if run.reuse_published:
+        run.start_registry()
     run.each("build", one, (*VARIANTS, "fat"))
 
 
 def test_stage(run: Run) -> None:
     def one(target: Target) -> str | None:
         state = run.store.get(target.id)
-        if not state.image_id:
-            raise BuildError(f"{target.id} is not built: run `python -m builder build {target.id}` first")
         unchanged = state.tests_digest == smoketest.tests_digest(target)
         if state.passed and unchanged and not {target.id, *target.parents} & run.built:
             return "passed before, unchanged"
+        for needed in (target.id, *target.parents):
+            run.fetch(needed)
+        state = run.store.get(target.id)
+        if not state.image_id:
+            raise BuildError(f"{target.id} is not built: run `python -m builder build {target.id}` first")
         state = smoketest.smoke_test(run.engine, target, run.store)
         if not state.passed:
             failed = [t for t in state.tests if not t.ok]
@@ -189,13 +222,13 @@ def test_stage(run: Run) -> None:
 
 
 def publish_stage(run: Run) -> None:
-    embedded = run.registry.host == run.catalog.registry and run.registry.local
-    if embedded and run.pending() and services.ensure_registry(run.registry.host):
-        run.log.info(f"started the embedded registry at {run.registry.host}")
+    run.start_registry()
     if run.registry.username and run.registry.password:
         run.engine.login(run.registry.host, run.registry.username, run.registry.password)
 
     def one(target: Target) -> str | None:
+        if target.id in run.published:
+            return "already published, unchanged"
         with run.log.file(target.id) as log_file:
             _, anything = publish.publish(run.engine, target, run.store, run.registry, log_file)
         return None if anything else "already published, unchanged"
@@ -213,10 +246,10 @@ def report_stage(run: Run) -> None:
 
 STAGES: dict[str, tuple[Callable[[Run], object], ...]] = {
     "render": (render_stage,),
-    "build": (render_stage, bases_stage, identify_stage, build_stage, report_stage),
+    "build": (render_stage, identify_stage, build_stage, report_stage),
     "test": (test_stage, report_stage),
     "push": (publish_stage, report_stage),
-    "all": (render_stage, bases_stage, identify_stage, build_stage, test_stage, publish_stage, report_stage),
+    "all": (render_stage, identify_stage, build_stage, test_stage, publish_stage, report_stage),
     "report": (report_stage,),
 }
 
@@ -228,21 +261,24 @@ def plan_steps(run: Run) -> list[plan.Step]:
     except HostError:
         engine = None  # no engine: nothing is built, no base is bootstrapped
     steps = []
+    unreachable: BirdhouseError | None = None
     for target in run.targets:
         base = run.catalog.bases[target.base]
-        parent = (engine.image_id(bases.base_image(base)) if engine else None) or ""
-        current = buildid.inputs(render.render(target, run.catalog), parent, base)
+        current = buildid.inputs(
+            render.render(target, run.catalog), bases.identity(base, engine), base, smoketest.tests_digest(target)
+        )
         state = run.store.get(target.id)
         built = state.build_id if engine and state.image_id and engine.image_id(state.image_id) else ""
         local = None
         if built:
             local = buildid.Inputs.from_json(engine.inspect(state.image_id)["Config"]["Labels"].get(INPUTS))  # type: ignore[union-attr]
         published = None
-        if target.variant != "fat":
+        if target.variant != "fat" and not unreachable:
             try:
                 labels = run.registry.labels(target.language, target.tags[0])
-            except BirdhouseError:
-                labels = {}  # the registry is not there (yet): nothing is published
+            except BirdhouseError as error:
+                unreachable, labels = error, {}
+                run.log.info(f"the registry does not answer, so nothing counts as published here: {error}")
             published = buildid.Inputs.from_json(labels.get(INPUTS))
         steps.append(plan.decide(target, current, built, published, local))
     return steps

@@ -6,15 +6,18 @@ from __future__ import annotations
 import io
 import logging
 import os
+import threading
 from dataclasses import dataclass
 
 import requests
 import tenacity
 
+from builder.build import SIZE
+from builder.buildid import Inputs
 from builder.engine import LABEL, Engine
 from builder.errors import PublishError, SmokeTestError, TransientError
-from builder.state import State, Store
-from builder.targets import Target
+from builder.state import CheckResult, State, Store
+from builder.targets import Target, full_tags
 
 MANIFEST_TYPES = ", ".join(
     (
@@ -25,7 +28,28 @@ MANIFEST_TYPES = ", ".join(
     )
 )
 logger = logging.getLogger("birdhouse.publish")
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """This thread's HTTP session: its connections are kept alive from one request to the next."""
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+    session: requests.Session = _local.session
+    return session
+
+
 BUILD_ID = f"{LABEL}.build-id"
+
+
+@dataclass(frozen=True)
+class Served:
+    """An image as a registry serves it under a tag."""
+
+    digest: str  # the manifest's
+    compressed: int  # its config and layers, as the manifest gives them
+    image_id: str  # the config's digest: the id the engine gives the image once pulled
+    labels: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -56,18 +80,20 @@ class Registry:
     def path(self, language: str) -> str:
         return "/".join(part for part in (self.namespace, language) if part)
 
-    def _get(self, language: str, what: str, accept: str = MANIFEST_TYPES) -> requests.Response | None:
-        """GET /v2/<repository>/<what>, with credentials (basic, or a bearer token where the registry
-        asks for one); None for a 404. 5xx and network errors are transient."""
+    def _get(
+        self, language: str, what: str, accept: str = MANIFEST_TYPES, method: str = "GET"
+    ) -> requests.Response | None:
+        """GET (or HEAD) /v2/<repository>/<what>, with credentials (basic, or a bearer token where the
+        registry asks for one); None for a 404. 5xx and network errors are transient."""
         scheme = "http" if self.local else "https"
         url = f"{scheme}://{self.host}/v2/{self.path(language)}/{what}"
         headers = {"Accept": accept}
         auth = (self.username, self.password) if self.username and self.password else None
         try:
-            response = requests.get(url, headers=headers, auth=auth, timeout=30)
+            response = _session().request(method, url, headers=headers, auth=auth, timeout=30)
             if response.status_code == 401 and "Bearer" in response.headers.get("WWW-Authenticate", ""):
                 headers["Authorization"] = f"Bearer {self._token(response.headers['WWW-Authenticate'], auth)}"
-                response = requests.get(url, headers=headers, timeout=30)
+                response = _session().request(method, url, headers=headers, timeout=30)
         except requests.RequestException as error:
             raise TransientError(f"reading {url}: {error}") from None
         if response.status_code == 404:
@@ -78,29 +104,37 @@ class Registry:
             raise PublishError(f"reading {url}: HTTP {response.status_code}")
         return response
 
-    def manifest(self, language: str, tag: str) -> tuple[str | None, int]:
-        """The digest the registry serves for language:tag (None if it has none), and the
-        compressed size its manifest gives (config and layers)."""
+    def served(self, language: str, tag: str) -> Served | None:
+        """What the registry serves for language:tag (None if nothing): one manifest and its config."""
         response = self._get(language, f"manifests/{tag}")
         if response is None:
-            return None, 0
+            return None
         manifest = response.json()
+        config = (manifest.get("config") or {}).get("digest") or ""
+        blob = self._get(language, f"blobs/{config}", accept="*/*") if config else None
         parts = [manifest.get("config", {}), *manifest.get("layers", [])]
-        return response.headers.get("Docker-Content-Digest"), sum(int(part.get("size", 0)) for part in parts)
+        return Served(
+            digest=response.headers.get("Docker-Content-Digest") or "",
+            compressed=sum(int(part.get("size", 0)) for part in parts),
+            image_id=config,
+            labels=((blob.json().get("config") or {}).get("Labels") or {}) if blob else {},
+        )
+
+    def digest(self, language: str, tag: str) -> str | None:
+        """The digest of the manifest the registry serves for language:tag (a HEAD: no body read)."""
+        response = self._get(language, f"manifests/{tag}", method="HEAD")
+        return response.headers.get("Docker-Content-Digest") if response is not None else None
 
     def labels(self, language: str, tag: str) -> dict[str, str]:
         """The labels of the image the registry serves for language:tag ({} if none)."""
-        response = self._get(language, f"manifests/{tag}")
-        config = (response.json().get("config") or {}).get("digest") if response else None
-        blob = self._get(language, f"blobs/{config}", accept="*/*") if config else None
-        labels: dict[str, str] = ((blob.json().get("config") or {}).get("Labels") or {}) if blob else {}
-        return labels
+        served = self.served(language, tag)
+        return served.labels if served else {}
 
     @staticmethod
     def _token(challenge: str, auth: tuple[str, str] | None) -> str:
         fields = dict(part.split("=", 1) for part in challenge.removeprefix("Bearer ").split(",") if "=" in part)
         params = {key: value.strip('"') for key, value in fields.items() if key in ("service", "scope")}
-        response = requests.get(fields["realm"].strip('"'), params=params, auth=auth, timeout=30)
+        response = _session().get(fields["realm"].strip('"'), params=params, auth=auth, timeout=30)
         if not response.ok:
             raise PublishError(f"the registry refused a token: HTTP {response.status_code}")
         body = response.json()
@@ -138,17 +172,53 @@ def publish(
     compressed = 0
     anything = False
     for tag in state.tags:
-        if state.build_id and registry.labels(target.language, tag).get(BUILD_ID) == state.build_id:
-            served, compressed = registry.manifest(target.language, tag)
-            pushed[f"{repository}:{tag}"] = str(served)
+        reference = f"{repository}:{tag}"
+        if reference in state.pushed and registry.digest(target.language, tag) == state.pushed[reference]:
+            pushed[reference], compressed = state.pushed[reference], state.compressed
+            continue  # it still serves what this image's last push left there
+        served = registry.served(target.language, tag)
+        if served and state.build_id and served.labels.get(BUILD_ID) == state.build_id:
+            pushed[reference], compressed = served.digest, served.compressed
             continue
         engine.tag(state.image_id, repository, tag)
         for attempt in _retrying(attempts):
             with attempt:
                 digest = engine.push(repository, tag, log_file)
-                served, compressed = registry.manifest(target.language, tag)
-        if served != digest:
-            raise PublishError(f"{repository}:{tag}: pushed {digest}, but the registry serves {served}")
-        pushed[f"{repository}:{tag}"] = digest
+                served = registry.served(target.language, tag)
+        if served is None or served.digest != digest:
+            serves = served.digest if served else "nothing"
+            raise PublishError(f"{repository}:{tag}: pushed {digest}, but the registry serves {serves}")
+        pushed[reference], compressed = digest, served.compressed
         anything = True
     return store.put(state.evolve(pushed=pushed, compressed=compressed, error="")), anything
+
+
+def published(registry: Registry, target: Target, store: Store, inputs: Inputs) -> str | None:
+    """The reference under which the registry serves target's image of inputs' build id, or None.
+    Its state is taken from the registry: its tests passed before it was pushed (the tests are a
+    build input), and it is pulled only if something built here needs it."""
+    tag = target.tags[0]
+    served = registry.served(target.language, tag)
+    if served is None or served.labels.get(BUILD_ID) != inputs.build_id:
+        return None
+    reference = f"{registry.repository(target.language)}:{tag}"
+    state = store.get(target.id)
+    if state.build_id == inputs.build_id and state.image_id == served.image_id and state.passed:
+        return reference  # this machine built, tested and pushed it: its own record is fuller
+    version = served.labels.get("org.opencontainers.image.version", "")
+    store.put(
+        State(
+            id=target.id,
+            image_id=served.image_id,
+            build_id=inputs.build_id,
+            version=version,
+            tags=full_tags(target, version),
+            size=int(served.labels.get(SIZE) or 0),
+            compressed=served.compressed,
+            tests=(CheckResult("published", "registry", True, f"passed before {reference} was pushed"),),
+            tested_image=served.image_id,
+            tests_digest=inputs.tests,
+            pushed={reference: served.digest},
+        )
+    )
+    return reference

@@ -27,6 +27,7 @@ def test_build_ids_follow_every_input() -> None:
         ({"parent": "x"}, "base changed"),
         ({"packages": "x"}, "package updated"),
         ({"builder": "0"}, "builder changed"),
+        ({"tests": "x"}, "tests changed"),
     ):
         before = buildid.Inputs(**{**CURRENT.__dict__, **change})
         assert before.build_id != CURRENT.build_id

@@ -32,11 +32,8 @@ class FlakyEngine:
 
 
 class FakeRegistry(publish.Registry):
-    def labels(self, language: str, tag: str) -> dict[str, str]:
-        return {}
-
-    def manifest(self, language: str, tag: str) -> tuple[str | None, int]:
-        return "sha256:" + tag, 1000
+    def served(self, language: str, tag: str) -> publish.Served | None:
+        return publish.Served("sha256:" + tag, 1000, "sha256:1", labels={})  # of no build id of ours
 
 
 @pytest.fixture
@@ -85,8 +82,8 @@ def test_a_digest_mismatch_fails(tested) -> None:  # type: ignore[no-untyped-def
     target, store = tested
 
     class Other(FakeRegistry):
-        def manifest(self, language: str, tag: str) -> tuple[str | None, int]:
-            return "sha256:someone-else", 1000
+        def served(self, language: str, tag: str) -> publish.Served | None:
+            return publish.Served("sha256:someone-else", 1000, "sha256:9", labels={})
 
     with pytest.raises(PublishError, match="the registry serves sha256:someone-else"):
         publish.publish(FlakyEngine([]), target, store, Other("127.0.0.1:5000"), io.StringIO())  # type: ignore[arg-type]
@@ -106,3 +103,45 @@ def test_registry_names() -> None:
     assert registry.repository("node") == "ghcr.io/acme/birdhouse/node"
     assert not registry.local
     assert publish.Registry("127.0.0.1:5000").repository("node") == "127.0.0.1:5000/node"
+
+
+def test_an_image_the_registry_serves_with_its_build_id_is_taken_as_published(tmp_path: Path, sample: Catalog) -> None:
+    from builder.buildid import Inputs
+
+    target = next(t for t in expand(sample) if t.id == "python-3.11-run")
+    inputs = Inputs("dockerfile", "context", "recipe:1", "packages", tests="tests")
+    labels = {publish.BUILD_ID: inputs.build_id, "org.opencontainers.image.version": "3.11.2", publish.SIZE: "29700000"}
+
+    class Serving(FakeRegistry):
+        def served(self, language: str, tag: str) -> publish.Served | None:
+            return publish.Served("sha256:m", 12_000_000, "sha256:config", labels) if tag == "3.11" else None
+
+    store = Store(tmp_path)
+    registry = Serving("127.0.0.1:5000")
+    assert publish.published(registry, target, store, inputs) == "127.0.0.1:5000/python:3.11"
+    state = store.get(target.id)
+    assert state.passed and state.image_id == "sha256:config" and state.tests_digest == "tests"
+    assert (state.version, state.tags[0], state.size) == ("3.11.2", "3.11.2", 29_700_000)
+    assert state.pushed == {"127.0.0.1:5000/python:3.11": "sha256:m"}
+
+    other = Inputs("dockerfile", "context", "recipe:1", "newer packages", tests="tests")
+    assert publish.published(registry, target, Store(tmp_path / "other"), other) is None
+    assert publish.published(FakeRegistry("127.0.0.1:5000"), target, Store(tmp_path / "none"), inputs) is None
+
+
+def test_a_tag_still_serving_what_was_pushed_is_checked_with_one_request(tested) -> None:  # type: ignore[no-untyped-def]
+    target, store = tested
+    pushed = {"127.0.0.1:5000/python:3.11.2": "sha256:a", "127.0.0.1:5000/python:3.11": "sha256:b"}
+    store.put(store.get(target.id).evolve(pushed=pushed, compressed=7))
+    asked: list[str] = []
+
+    class Same(FakeRegistry):
+        def digest(self, language: str, tag: str) -> str | None:
+            asked.append(tag)
+            return {"3.11.2": "sha256:a", "3.11": "sha256:moved"}[tag]  # someone moved 3.11
+
+    engine = FlakyEngine([])
+    state, anything = publish.publish(engine, target, store, Same("127.0.0.1:5000"), io.StringIO())  # type: ignore[arg-type]
+    assert asked == ["3.11.2", "3.11"]
+    assert engine.tags == ["127.0.0.1:5000/python:3.11"] and anything  # only the moved tag is pushed again
+    assert state.pushed == {"127.0.0.1:5000/python:3.11.2": "sha256:a", "127.0.0.1:5000/python:3.11": "sha256:3.11"}
