@@ -116,15 +116,26 @@ def package_cache(work: Path, subset: list[str]) -> list[str]:
         time.sleep(1)
         env = {"BIRDHOUSE_APT_PROXY": "http://127.0.0.1:3143"}
         cold, _ = builder("build", "--no-cache", "--out", str(work / "out-cold"), *subset, env=env)
+        debs_cold = upstream_debs(cache / "log" / "apt-cacher.log")
         warm, _ = builder("build", "--no-cache", "--out", str(work / "out-warm"), *subset, env=env)
+        debs_warm = upstream_debs(cache / "log" / "apt-cacher.log") - debs_cold
     finally:
         if pidfile.exists():
             os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
     ratio = cold / warm
     verdict = "✓" if ratio >= 2 else "✕"
     return [
-        f"{verdict} cold build of {' '.join(subset)}: cold package cache {cold:.0f} s, warm {warm:.0f} s: {ratio:.2f}× (goal ≥ 2×)"
+        f"{verdict} cold build of {' '.join(subset)}: cold package cache {cold:.0f} s, warm {warm:.0f} s: {ratio:.2f}× (goal ≥ 2×)",
+        f"  .deb files downloaded from the mirror: {debs_cold / 1e6:.1f} MB cold, {debs_warm / 1e6:.1f} MB warm",
     ]
+
+
+def upstream_debs(log: Path) -> int:
+    """The bytes of .deb files apt-cacher-ng fetched from the mirror so far (its log's `I` lines)."""
+    if not log.exists():
+        return 0
+    lines = (line.split("|") for line in log.read_text().splitlines())
+    return sum(int(f[2]) for f in lines if len(f) > 4 and f[1] == "I" and f[4].endswith(".deb"))
 
 
 STEPS = {
