@@ -112,7 +112,6 @@ def run(args: argparse.Namespace) -> int:
         log,
         nocache=getattr(args, "no_cache", False),
         jobs=getattr(args, "jobs", 1),
-        reuse_published=args.command == "all",
     )
     if args.command == "plan":
         _plan(work, args.format)

@@ -34,7 +34,6 @@ class Run:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     failures: dict[str, BirdhouseError] = field(default_factory=dict)
     inputs: dict[str, buildid.Inputs] = field(default_factory=dict)
-    reuse_published: bool = False  # skip what the registry serves with the same build id (`all`)
     built: set[str] = field(default_factory=set)  # what this run built
     published: set[str] = field(default_factory=set)  # what was left alone as the registry has it
     rendered: dict[str, render.Rendered] = field(default_factory=dict)  # by render_stage
@@ -69,14 +68,13 @@ class Run:
             self.log.info(f"started the embedded registry at {self.registry.host}")
 
     def fetch(self, target_id: str) -> None:
-        """Pull an image this run left alone as published, once something built or tested on this
+        """Pull an image left alone as published (not built here), once something tested on this
         machine needs it (a run image's pair test needs its dev image)."""
         with self._fetching:
             state = self.store.get(target_id)
-            if target_id not in self.published or self.engine.image_id(state.image_id):
+            if not (state.passed and state.pushed) or self.engine.image_id(state.image_id):
                 return
-            target = next(target for target in self.targets if target.id == target_id)
-            reference = f"{self.registry.repository(target.language)}:{state.tags[0]}"
+            reference = next(iter(state.pushed))
             with self.log.step(target_id, f"pull {reference}"):
                 self.engine.pull(reference)  # the same image id: a registry keeps the config as it is
 
@@ -165,19 +163,31 @@ def build_stage(run: Run) -> None:
     if run.apt_proxy:
         run.log.info(f"packages come through the cache at {run.apt_proxy}")
     base_lock = threading.Lock()
+    unreachable: list[BirdhouseError] = []
+
+    def published(target: Target, inputs: buildid.Inputs) -> str | None:
+        """Where the registry serves this build id, if it does; a registry that does not answer
+        is said once, and counts as serving nothing (building does not need it)."""
+        if target.variant == "fat" or unreachable:
+            return None
+        try:
+            return publish.published(run.registry, target, run.store, inputs)
+        except BirdhouseError as error:
+            unreachable.append(error)
+            run.log.info(f"the registry does not answer, so nothing counts as published: {error}")
+            return None
 
     def one(target: Target) -> str | None:
         state = run.store.get(target.id)
         inputs = run.inputs[target.id]
-        if not run.nocache and state.build_id == inputs.build_id and run.engine.image_id(state.image_id):
-            return "unchanged since it was built"
-        if not run.nocache and build.adopt(run.engine, target, run.store, inputs):
-            return "unchanged: the engine holds an image of this build id"
-        if run.reuse_published and target.variant != "fat":
-            published = publish.published(run.registry, target, run.store, inputs)
-            if published:
+        if not run.nocache:
+            if state.build_id == inputs.build_id and run.engine.image_id(state.image_id):
+                return "unchanged since it was built"
+            if build.adopt(run.engine, target, run.store, inputs):
+                return "unchanged: the engine holds an image of this build id"
+            if reference := published(target, inputs):
                 run.published.add(target.id)
-                return f"unchanged: {published} serves this build id"
+                return f"unchanged: {reference} serves this build id"
         with base_lock:
             bases.ensure(run.engine, run.catalog.bases[target.base], run.log, proxy=run.apt_proxy)
         with run.log.file(target.id) as log_file:
@@ -195,8 +205,7 @@ def build_stage(run: Run) -> None:
         run.built.add(target.id)
         return None
 
-    if run.reuse_published:
-        run.start_registry()
+    run.start_registry()
     run.each("build", one, (*VARIANTS, "fat"))
 
 
