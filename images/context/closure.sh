@@ -1,7 +1,9 @@
 #!/bin/bash
 # Copy PATHs into ROOT with everything they need at run time: each ELF file's shared-library
 # closure (as the loader resolves it, via ldd), and every symlink on the way with its target.
-# Directory symlinks (merged /usr) are resolved, so each file lands once, at its real path.
+# Directory symlinks (merged /usr) are resolved, so each file lands once, at its real path; a
+# symlink to a folder is kept as a link, and the folder's files go through the same excludes and
+# closure as any other. A dangling symlink is kept as it is (it points nowhere in the image either).
 # usage: closure.sh [-x EXCLUDED]... ROOT PATH...
 # EXCLUDED is a path or a shell pattern (*/__pycache__): what it matches, or lies under it, is left out.
 set -euo pipefail
@@ -16,31 +18,53 @@ shift $((OPTIND - 1))
 root=$1
 shift
 
-# copy_path FILE: copy FILE (a file or a symlink) to ROOT at its real directory, then follow links.
+# Folders are resolved and created once each: a closure has thousands of files in a few folders.
+declare -A real made
+real_dir() { # real_dir DIR: sets $dir to DIR with every symlink resolved
+	if [ -z "${real[$1]:-}" ]; then
+		real[$1]=$(realpath "$1")
+	fi
+	dir=${real[$1]}
+}
+
+# copy_path FILE: copy FILE (a file, a symlink, or a folder's own entry) to ROOT at its real folder,
+# then follow it if it is a link.
 copy_path() {
 	p=$1
-	while :; do
-		p="$(realpath "$(dirname "$p")")/$(basename "$p")"
+	while [ -e "$p" ] || [ -L "$p" ]; do
+		parent=${p%/*}
+		real_dir "${parent:-/}"
+		p=${dir%/}/${p##*/}
 		if [ ! -e "$root$p" ] && [ ! -L "$root$p" ]; then
-			mkdir -p "$root$(dirname "$p")"
-			cp -a "$p" "$root$p"
+			if [ -z "${made[$dir]:-}" ]; then
+				mkdir -p "$root$dir"
+				made[$dir]=1
+			fi
+			if [ -d "$p" ] && [ ! -L "$p" ]; then
+				mkdir -p "$root$p" # its files come one by one
+			else
+				cp -a "$p" "$root$p"
+			fi
 		fi
 		[ -L "$p" ] || return 0
 		target=$(readlink "$p")
 		case $target in
 		/*) p=$target ;;
-		*) p=$(dirname "$p")/$target ;;
+		*) p=${p%/*}/$target ;;
 		esac
 	done
 }
 
 is_elf() {
-	[ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]
+	local magic=""
+	LC_ALL=C read -r -n 4 magic <"$1" 2>/dev/null || true
+	[ "$magic" = $'\177ELF' ]
 }
 
 for top in "$@"; do
 	[ -e "$top" ] || { echo "closure: $top does not exist" >&2; exit 1; }
-	find "$top" \( -type f -o -type l \) -print
+	find "$top" -type l -print # the links themselves, to folders too
+	find -L "$top" -type f -print # the files, under links to folders too
 done | sort -u | while read -r f; do
 	for x in "${excluded[@]}"; do
 		# shellcheck disable=SC2254 # patterns on purpose: -x '*/__pycache__'
