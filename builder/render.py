@@ -50,9 +50,12 @@ def template_name(target: Target, images: Path = IMAGES) -> str:
 
 
 def context_files(target: Target, images: Path = IMAGES) -> tuple[Path, ...]:
-    """images/context/* for every image, then images/<language>/context/*, which may shadow them."""
+    """images/context/* (the closure script) for a run image, then images/<language>/context/* for
+    every image of the language, which may shadow them. A dev image's build id does not change with
+    a script only run images use."""
     files: dict[str, Path] = {}
-    for folder in (images / "context", images / target.language / "context"):
+    shared = (images / "context",) if target.variant == "run" else ()
+    for folder in (*shared, images / target.language / "context"):
         if folder.is_dir():
             files.update({path.name: path for path in sorted(folder.iterdir()) if path.is_file()})
     return tuple(files[name] for name in sorted(files))

@@ -57,6 +57,8 @@ def test_context_carries_the_closure_script(sample: catalog.Catalog, tmp_path: P
     rendered = render.render(target(sample, "node-18-run"), sample)
     folder = render.write(rendered, tmp_path / "ctx")
     assert sorted(p.name for p in folder.iterdir()) == ["Dockerfile", "closure.sh"]
+    dev = render.write(render.render(target(sample, "node-18-dev"), sample), tmp_path / "dev")
+    assert [p.name for p in dev.iterdir()] == ["Dockerfile"]  # its build id does not follow the script
 
 
 def test_a_template_error_names_the_template(sample: catalog.Catalog, tmp_path: Path) -> None:
