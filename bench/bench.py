@@ -5,7 +5,8 @@
 3. 2 workers against 1 on a cold subset       goal: ≥ 1.5× faster
 4. a warm package cache against a cold one    goal: ≥ 2× faster
 
-Usage: .venv/bin/python bench/bench.py [--subset GLOB ...]. It prints the figures and the ratios.
+Usage: .venv/bin/python bench/bench.py [--steps STEP ...] [--images GLOB ...] [--subset ID ...]. It
+prints the figures and the ratios; --images narrows 1 and 2, --subset names the cold images of 3 and 4.
 Nothing it does is pushed: steps 2-4 build into folders of their own and push nowhere."""
 
 from __future__ import annotations
@@ -55,16 +56,16 @@ def did(output: str, stage: str) -> list[str]:
     return out
 
 
-def noop() -> list[str]:
-    took, output = builder("all")
+def noop(images: list[str]) -> list[str]:
+    took, output = builder("all", *images)
     builds, pushes = did(output, "build"), did(output, "push")
     verdict = "✓" if took <= 3 and not builds and not pushes else "✕"
     return [
-        f"{verdict} no-op rebuild of the catalog: {took:.1f} s, {len(builds)} builds, {len(pushes)} pushes (goal ≤ 3 s, 0, 0)"
+        f"{verdict} no-op rebuild of {' '.join(images) or 'the catalog'}: {took:.1f} s, {len(builds)} builds, {len(pushes)} pushes (goal ≤ 3 s, 0, 0)"
     ]
 
 
-def one_entry_changed(work: Path) -> list[str]:
+def one_entry_changed(work: Path, images: list[str]) -> list[str]:
     catalog = yaml.safe_load((ROOT / "catalog.yaml").read_text())
     language = "python" if "python" in catalog["languages"] else next(iter(catalog["languages"]))
     spec = catalog["languages"][language]
@@ -74,7 +75,7 @@ def one_entry_changed(work: Path) -> list[str]:
     path = work / "catalog.yaml"
     path.write_text(yaml.safe_dump(catalog, sort_keys=False))
     shutil.copytree(ROOT / "out" / "state", work / "out" / "state")
-    took, output = builder("build", "--catalog", str(path), "--out", str(work / "out"))
+    took, output = builder("build", "--catalog", str(path), "--out", str(work / "out"), *images)
     rebuilt = did(output, "build")
     expected = [f"{language}-{entry['version']}-run"]
     verdict = "✓" if rebuilt == expected else "✕"
@@ -139,26 +140,28 @@ def upstream_debs(log: Path) -> int:
 
 
 STEPS = {
-    "noop": lambda work, subset: noop(),
-    "changed": lambda work, subset: one_entry_changed(work),
-    "workers": workers,
-    "cache": package_cache,
+    "noop": lambda work, args: noop(args.images),
+    "changed": lambda work, args: one_entry_changed(work, args.images),
+    "workers": lambda work, args: workers(work, args.subset),
+    "cache": lambda work, args: package_cache(work, args.subset),
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subset", nargs="+", default=["python-3.11-dev", "node-18-dev"], help="images for 3 and 4")
+    parser.add_argument("--images", nargs="+", default=[], help="globs narrowing 1 and 2 (default: the catalog)")
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS), help="which goals to measure")
     args = parser.parse_args()
     lines = []
     with tempfile.TemporaryDirectory(prefix="birdhouse-bench-") as tmp:
         work = Path(tmp)
         for step in args.steps:
-            measure = STEPS[step]
-            lines += measure(work / step, args.subset)
-            print(lines[-1], flush=True)
-    sys.exit(0 if all(line.startswith("✓") for line in lines) else 1)
+            for line in STEPS[step](work / step, args):
+                print(line, flush=True)
+                lines.append(line)
+    verdicts = [line for line in lines if line.startswith(("✓", "✕"))]
+    sys.exit(0 if all(line.startswith("✓") for line in verdicts) else 1)
 
 
 if __name__ == "__main__":
