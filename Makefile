@@ -2,9 +2,10 @@
 # Both install and start what is missing first (scripts/setup.sh). CI runs `make test`.
 PYTHON := .venv/bin/python
 IMAGES ?=
+REGISTRY_HOME := $(or $(BIRDHOUSE_HOME),/var/lib/birdhouse)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup all list plan render build report bench test unit integration lint format typecheck clean
+.PHONY: help setup all list plan render build report bench test unit integration lint format typecheck registry-gc clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +53,12 @@ format: setup ## apply ruff's fixes and formatting
 
 typecheck: setup ## mypy, strict, on builder/
 	$(PYTHON) -m mypy
+
+registry-gc: ## reclaim the embedded registry's disk: drops images no tag names (their old digests stop resolving)
+	-pkill -f '[d]ocker-registry serve $(REGISTRY_HOME)/registry.yml'
+	while pgrep -f '[d]ocker-registry serve $(REGISTRY_HOME)/registry.yml' >/dev/null; do sleep 0.5; done
+	docker-registry garbage-collect --delete-untagged $(REGISTRY_HOME)/registry.yml
+	@echo "registry-gc: done; the next builder command starts the registry again"
 
 clean: ## remove out/ and the images birdhouse tagged locally (not the registry's)
 	rm -rf out
