@@ -77,3 +77,26 @@ def test_a_failed_builds_log_is_folded_on_github(
     run.each("build", action, variants=("dev",))
     out = stream.getvalue()
     assert "::group::node-18-dev: the end of its build log\n  E: Unable to locate package nodejs\n::endgroup::" in out
+
+
+def test_the_layer_cache_serves_only_the_same_package_index(sample: catalog.Catalog) -> None:
+    from builder import build
+    from builder.buildid import Inputs
+
+    target = next(t for t in expand(sample) if t.id == "python-3.11-run")
+    current = Inputs("dockerfile", "context", "recipe:1", "index of today")
+
+    class Engine:
+        def __init__(self, *packages: str) -> None:
+            self.labels = {f"sha256:{n}": Inputs("d", "c", "p", index).to_json() for n, index in enumerate(packages)}
+
+        def image_ids(self, *labels: str) -> list[str]:
+            assert labels == ("dev.birdhouse.id=python-3.11-run",)
+            return list(self.labels)
+
+        def inspect(self, image_id: str) -> dict[str, object]:
+            return {"Config": {"Labels": {build.INPUTS: self.labels[image_id]}}}
+
+    assert build.cache_is_current(Engine("index of yesterday", "index of today"), target, current)  # type: ignore[arg-type]
+    assert not build.cache_is_current(Engine("index of yesterday"), target, current)  # type: ignore[arg-type]
+    assert not build.cache_is_current(Engine(), target, current)  # type: ignore[arg-type]
