@@ -99,6 +99,15 @@ class Engine:
         """The ids of the images that carry every label (key=value)."""
         return [image["Id"] for image in self.api.images(filters={"label": list(labels)})]
 
+    def label_values(self, key: str) -> dict[str, list[str]]:
+        """For each value of label key, the ids of the images carrying it: one listing for all."""
+        out: dict[str, list[str]] = {}
+        for image in self.api.images(filters={"label": key}):
+            value = (image.get("Labels") or {}).get(key)
+            if value:
+                out.setdefault(value, []).append(image["Id"])
+        return out
+
     def references(self, label: str) -> list[str]:
         """Every repository:tag whose image carries label (key or key=value)."""
         images = self.api.images(filters={"label": label})

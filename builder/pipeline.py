@@ -58,6 +58,12 @@ class Run:
         return services.apt_proxy()
 
     @cached_property
+    def held(self) -> dict[str, list[str]]:
+        """The build ids of the images the engine held when the run began (one listing: asking
+        for each image by label costs the engine a scan of every image)."""
+        return self.engine.label_values(publish.BUILD_ID)
+
+    @cached_property
     def registry(self) -> publish.Registry:
         return publish.Registry.from_env(self.catalog.registry, self.catalog.namespace)
 
@@ -183,7 +189,7 @@ def build_stage(run: Run) -> None:
         if not run.nocache:
             if state.build_id == inputs.build_id and run.engine.image_id(state.image_id):
                 return "unchanged since it was built"
-            if build.adopt(run.engine, target, run.store, inputs):
+            if inputs.build_id in run.held and build.adopt(run.engine, target, run.store, inputs):
                 return "unchanged: the engine holds an image of this build id"
             if reference := published(target, inputs):
                 run.published.add(target.id)
@@ -206,6 +212,7 @@ def build_stage(run: Run) -> None:
         return None
 
     run.start_registry()
+    run.held  # listed once, before the workers start  # noqa: B018
     run.each("build", one, (*VARIANTS, "fat"))
 
 
