@@ -187,7 +187,7 @@ def build_stage(run: Run) -> None:
         state = run.store.get(target.id)
         inputs = run.inputs[target.id]
         if not run.nocache:
-            if state.build_id == inputs.build_id and run.engine.image_id(state.image_id):
+            if state.image_id in run.held.get(inputs.build_id, ()):
                 return "unchanged since it was built"
             if inputs.build_id in run.held and build.adopt(run.engine, target, run.store, inputs):
                 return "unchanged: the engine holds an image of this build id"
