@@ -244,7 +244,10 @@ def publish_stage(run: Run) -> None:
 
     def one(target: Target) -> str | None:
         if target.id in run.published:
-            return "already published, unchanged"
+            state, repository = run.store.get(target.id), run.registry.repository(target.language)
+            if all(f"{repository}:{tag}" in state.pushed for tag in state.tags):
+                return "already published, unchanged"
+            run.fetch(target.id)  # a tag to mend: it needs the image here
         with run.log.file(target.id) as log_file:
             _, anything = publish.publish(run.engine, target, run.store, run.registry, log_file)
         return None if anything else "already published, unchanged"

@@ -206,19 +206,23 @@ def published(registry: Registry, target: Target, store: Store, inputs: Inputs) 
     if state.build_id == inputs.build_id and state.image_id == served.image_id and state.passed:
         return reference  # this machine built, tested and pushed it: its own record is fuller
     version = served.labels.get("org.opencontainers.image.version", "")
+    tags = full_tags(target, version)
+    repository = registry.repository(target.language)
+    # the tags serving it too (a run stopped half way may have left some behind: publish mends them)
+    pushed = {f"{repository}:{t}": served.digest for t in tags if registry.digest(target.language, t) == served.digest}
     store.put(
         State(
             id=target.id,
             image_id=served.image_id,
             build_id=inputs.build_id,
             version=version,
-            tags=full_tags(target, version),
+            tags=tags,
             size=int(served.labels.get(SIZE) or 0),
             compressed=served.compressed,
             tests=(CheckResult("published", "registry", True, f"passed before {reference} was pushed"),),
             tested_image=served.image_id,
             tests_digest=inputs.tests,
-            pushed={reference: served.digest},
+            pushed=pushed,
         )
     )
     return reference
