@@ -11,8 +11,9 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
+from typing import TypeVar
 
 from builder import bases, build, buildid, plan, publish, render, report, services, smoketest
 from builder.build import INPUTS
@@ -22,6 +23,8 @@ from builder.errors import BirdhouseError, BuildError, HostError, SmokeTestError
 from builder.log import Log
 from builder.state import State, Store
 from builder.targets import Target
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Run:
     tally: dict[str, Counter[str]] = field(default_factory=dict)  # stage -> done, unchanged, failed
     _local: threading.local = field(default_factory=threading.local)
     _fetching: threading.Lock = field(default_factory=threading.Lock)
+    _silent: list[BirdhouseError] = field(default_factory=list)  # the registry's first failure to answer
 
     @property
     def engine(self) -> Engine:
@@ -66,6 +70,18 @@ class Run:
     @cached_property
     def registry(self) -> publish.Registry:
         return publish.Registry.from_env(self.catalog.registry, self.catalog.namespace)
+
+    def ask_registry(self, question: Callable[[], T]) -> T | None:
+        """question's answer, or None once the registry has not answered: that is said once, and
+        then the registry counts as serving nothing (building and planning do not need it)."""
+        if self._silent:
+            return None
+        try:
+            return question()
+        except BirdhouseError as error:
+            self._silent.append(error)
+            self.log.info(f"the registry does not answer, so nothing counts as published: {error}")
+            return None
 
     def start_registry(self) -> None:
         """Start the embedded registry if it is the one configured and nothing answers there."""
@@ -169,19 +185,12 @@ def build_stage(run: Run) -> None:
     if run.apt_proxy:
         run.log.info(f"packages come through the cache at {run.apt_proxy}")
     base_lock = threading.Lock()
-    unreachable: list[BirdhouseError] = []
 
     def published(target: Target, inputs: buildid.Inputs) -> str | None:
-        """Where the registry serves this build id, if it does; a registry that does not answer
-        is said once, and counts as serving nothing (building does not need it)."""
-        if target.variant == "fat" or unreachable:
+        """Where the registry serves this build id, if it does (never a fat comparator)."""
+        if target.variant == "fat":
             return None
-        try:
-            return publish.published(run.registry, target, run.store, inputs)
-        except BirdhouseError as error:
-            unreachable.append(error)
-            run.log.info(f"the registry does not answer, so nothing counts as published: {error}")
-            return None
+        return run.ask_registry(lambda: publish.published(run.registry, target, run.store, inputs))
 
     def one(target: Target) -> str | None:
         state = run.store.get(target.id)
@@ -280,7 +289,6 @@ def plan_steps(run: Run) -> list[plan.Step]:
     except HostError:
         engine = None  # no engine: nothing is built, no base is bootstrapped
     steps = []
-    unreachable: BirdhouseError | None = None
     for target in run.targets:
         base = run.catalog.bases[target.base]
         current = buildid.inputs(
@@ -292,12 +300,8 @@ def plan_steps(run: Run) -> list[plan.Step]:
         if built:
             local = buildid.Inputs.from_json(engine.inspect(state.image_id)["Config"]["Labels"].get(INPUTS))  # type: ignore[union-attr]
         published = None
-        if target.variant != "fat" and not unreachable:
-            try:
-                labels = run.registry.labels(target.language, target.tags[0])
-            except BirdhouseError as error:
-                unreachable, labels = error, {}
-                run.log.info(f"the registry does not answer, so nothing counts as published here: {error}")
+        if target.variant != "fat":
+            labels = run.ask_registry(partial(run.registry.labels, target.language, target.tags[0])) or {}
             published = buildid.Inputs.from_json(labels.get(INPUTS))
         steps.append(plan.decide(target, current, built, published, local))
     return steps

@@ -201,13 +201,13 @@ def published(registry: Registry, target: Target, store: Store, inputs: Inputs) 
     served = registry.served(target.language, tag)
     if served is None or served.labels.get(BUILD_ID) != inputs.build_id:
         return None
-    reference = f"{registry.repository(target.language)}:{tag}"
+    repository = registry.repository(target.language)
+    reference = f"{repository}:{tag}"
     state = store.get(target.id)
     if state.build_id == inputs.build_id and state.image_id == served.image_id and state.passed:
         return reference  # this machine built, tested and pushed it: its own record is fuller
     version = served.labels.get("org.opencontainers.image.version", "")
     tags = full_tags(target, version)
-    repository = registry.repository(target.language)
     # the tags serving it too (a run stopped half way may have left some behind: publish mends them)
     pushed = {f"{repository}:{t}": served.digest for t in tags if registry.digest(target.language, t) == served.digest}
     store.put(
