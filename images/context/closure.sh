@@ -4,19 +4,32 @@
 # Directory symlinks (merged /usr) are resolved, so each file lands once, at its real path; a
 # symlink to a folder is kept as a link, and the folder's files go through the same excludes and
 # closure as any other. A dangling symlink is kept as it is (it points nowhere in the image either).
-# usage: closure.sh [-x EXCLUDED]... ROOT PATH...
+# usage: closure.sh [-x EXCLUDED]... [-l LIBRARY]... ROOT PATH...
 # EXCLUDED is a path or a shell pattern (*/__pycache__): what it matches, or lies under it, is left out.
+# LIBRARY is a shared library's name (libstdc++.so.6), copied from wherever the loader finds it.
+# A dev image has it on PATH as birdhouse-closure: a multi-stage build copies an extra file with
+# what it needs into a folder, and its run stage copies that folder over the run image.
 set -euo pipefail
 excluded=()
-while getopts x: opt; do
+libraries=()
+while getopts x:l: opt; do
 	case $opt in
 	x) excluded+=("$OPTARG") ;;
-	*) exit 2 ;;
+	l) libraries+=("$OPTARG") ;;
+	*) echo "usage: birdhouse-closure [-x EXCLUDED]... [-l LIBRARY]... ROOT PATH..." >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
+[ $# -ge 1 ] || { echo "usage: birdhouse-closure [-x EXCLUDED]... [-l LIBRARY]... ROOT PATH..." >&2; exit 2; }
 root=$1
 shift
+# Each library by name, as the loader's cache (ldconfig) knows it.
+for name in "${libraries[@]}"; do
+	path=$(ldconfig -p | awk -v name="$name" '$1 == name { print $NF; exit }')
+	[ -n "$path" ] || { echo "closure: the library $name is not installed" >&2; exit 1; }
+	set -- "$@" "$path"
+done
+[ $# -ge 1 ] || exit 0
 
 # Folders are resolved and created once each: a closure has thousands of files in a few folders.
 declare -A real made

@@ -45,3 +45,20 @@ def test_files_links_and_libraries(tmp_path: Path) -> None:
 def test_a_missing_path_fails(tmp_path: Path) -> None:
     result = closure(tmp_path / "root", str(tmp_path / "nothing"))
     assert result.returncode != 0 and "does not exist" in result.stderr
+
+
+def test_a_library_by_name_comes_from_where_the_loader_finds_it(tmp_path: Path) -> None:
+    result = closure(tmp_path / "root", "-l", "libc.so.6", "-x", "/nothing", str(tmp_path / "empty"))
+    assert result.returncode != 0  # the path still has to exist
+    (tmp_path / "empty").mkdir()
+    result = closure(tmp_path / "root", "-l", "libc.so.6", "-l", "libm.so.6", str(tmp_path / "empty"))
+    assert result.returncode == 0, result.stderr
+    cache = subprocess.run(["ldconfig", "-p"], check=True, capture_output=True, text=True).stdout
+    libm = next(line.split()[-1] for line in cache.splitlines() if line.split()[0] == "libm.so.6")
+    assert (tmp_path / "root" / os.path.realpath(libm).lstrip("/")).is_file()
+
+
+def test_a_library_that_is_not_installed_fails(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = closure(tmp_path / "root", "-l", "libnothing.so.9", str(tmp_path / "empty"))
+    assert result.returncode != 0 and "the library libnothing.so.9 is not installed" in result.stderr
