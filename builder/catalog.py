@@ -50,6 +50,14 @@ class DevSpec:
 
 
 @dataclass(frozen=True)
+class LibraryFloor:
+    """The shared libraries every run image holds (but those of static binaries), and their packages."""
+
+    packages: tuple[str, ...]
+    libraries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RunSpec:
     packages: tuple[str, ...]
     paths: tuple[str, ...]
@@ -59,11 +67,24 @@ class RunSpec:
     read_only: bool = True
     budget_mb: float | None = None
     env: tuple[tuple[str, str], ...] = ()
+    floor: LibraryFloor | None = None  # the catalog's library floor; None for static binaries' images
+    fonts: bool = False  # fontconfig and DejaVu, for headless text rendering
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """Packages fetched on the host for the tests (builder.fixtures): from pypi or npm."""
+
+    name: str
+    source: str
+    packages: tuple[str, ...]
+    python: str = ""
 
 
 @dataclass(frozen=True)
 class SmokeTest:
-    """One smoke test. kind is run, dev or pair; build is the dev half of a pair test."""
+    """One smoke test. kind is run, dev or pair; build is the dev half of a pair test; fixtures
+    name the fetched packages it gets at /fixtures/<name>."""
 
     kind: str
     name: str
@@ -72,6 +93,7 @@ class SmokeTest:
     command: tuple[str, ...] = ()
     entrypoint: tuple[str, ...] = ()
     build: tuple[str, ...] = ()
+    fixtures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +108,10 @@ class Version:
     run: RunSpec
     tests: tuple[SmokeTest, ...]
     blocked: str | None = None  # why it cannot be built now
+    fixtures: tuple[Fixture, ...] = ()
+
+    def fixture(self, name: str) -> Fixture:
+        return next(fixture for fixture in self.fixtures if fixture.name == name)
 
     @property
     def key(self) -> tuple[int, ...]:
@@ -109,6 +135,7 @@ class Catalog:
     vendor: str
     source: str
     bases: Mapping[str, Base]
+    library_floor: LibraryFloor
     languages: Mapping[str, Language]
 
 
@@ -183,15 +210,20 @@ def _env(spec: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(spec.pop("env", {}).items()))
 
 
-def _version(name: str, language: dict[str, Any], entry: dict[str, Any]) -> Version:
+def _version(name: str, language: dict[str, Any], entry: dict[str, Any], floor: LibraryFloor) -> Version:
     v = entry["version"]
-    dev = _substitute(entry.get("dev", language["dev"]), v)
-    run = _substitute(entry.get("run", language["run"]), v)
+    # a version's recipe keys replace the language's, one by one
+    dev = _substitute({**language["dev"], **entry.get("dev", {})}, v)
+    run = _substitute({**language["run"], **entry.get("run", {})}, v)
     probe = _substitute(language["version"], v)
     tests = tuple(
         SmokeTest(kind=kind, **_substitute(test, v))
         for kind in ("run", "dev", "pair")
         for test in language["tests"][kind]
+    )
+    fixtures = tuple(
+        Fixture(name=key, source=spec["from"], packages=tuple(spec["packages"]), python=spec.get("python", ""))
+        for key, spec in sorted(_substitute(entry.get("fixtures", language.get("fixtures", {})), v).items())
     )
     return Version(
         language=name,
@@ -201,9 +233,10 @@ def _version(name: str, language: dict[str, Any], entry: dict[str, Any]) -> Vers
         latest=entry.get("latest", True),
         probe=VersionProbe(**probe),
         dev=DevSpec(env=_env(dev), **dev),
-        run=RunSpec(env=_env(run), **run),
+        run=RunSpec(env=_env(run), floor=floor if run.pop("library_floor", True) else None, **run),
         tests=tests,
         blocked=entry.get("blocked"),
+        fixtures=fixtures,
     )
 
 
@@ -226,6 +259,20 @@ def _check_semantics(data: dict[str, Any], path: Path) -> None:
         names = [test["name"] for kind in ("run", "dev", "pair") for test in language["tests"][kind]]
         for test in sorted({n for n in names if names.count(n) > 1}):
             problems.append(f"languages.{name}.tests: the name '{test}' is used twice")
+        # every version has the fixtures the tests name (its own, or the language's)
+        for number, entry in enumerate(language["versions"]):
+            own = "fixtures" in entry
+            fixtures = entry["fixtures"] if own else language.get("fixtures", {})
+            where = f"languages.{name}.versions[{number}].fixtures" if own else f"languages.{name}.fixtures"
+            for kind in ("run", "dev", "pair"):
+                for index, test in enumerate(language["tests"][kind]):
+                    for wanted in test.get("fixtures", ()):
+                        problem = (
+                            f"languages.{name}.tests.{kind}[{index}].fixtures: '{wanted}' is not in {where}"
+                            f"{_did_you_mean(wanted, fixtures)}"
+                        )
+                        if wanted not in fixtures and problem not in problems:
+                            problems.append(problem)
     if problems:
         raise CatalogError(f"{path}: invalid catalog:\n  " + "\n  ".join(problems))
 
@@ -243,6 +290,7 @@ def parse(text: str, path: Path) -> Catalog:
     _validate(data, path)
     _check_semantics(data, path)
     defaults = data.get("defaults", {})
+    floor = LibraryFloor(tuple(data["library_floor"]["packages"]), tuple(data["library_floor"]["libraries"]))
     bases = {
         name: Base(
             name=name,
@@ -262,7 +310,7 @@ def parse(text: str, path: Path) -> Catalog:
             compare_fat=spec.get("compare_fat", False),
             versions=tuple(
                 sorted(
-                    (_version(name, spec, entry) for entry in spec["versions"]),
+                    (_version(name, spec, entry, floor) for entry in spec["versions"]),
                     key=lambda version: version.key,
                 )
             ),
@@ -276,6 +324,7 @@ def parse(text: str, path: Path) -> Catalog:
         vendor=defaults.get("vendor", "birdhouse"),
         source=defaults.get("source", ""),
         bases=bases,
+        library_floor=floor,
         languages=languages,
     )
 

@@ -83,11 +83,15 @@ class Tree:
             return None, [], []
         return interp, needed, search
 
+    def library(self, name: str) -> str | None:
+        """Where the loader finds a shared library by name in the default folders, if anywhere."""
+        return next((real for folder in LIBRARY_PATH if (real := self.resolve(posixpath.join(folder, name)))), None)
 
-def floor(tar: tarfile.TarFile, roots: Iterable[str]) -> int:
-    """Bytes of the roots (files, or folders with all under them) and their ELF closure."""
-    tree = Tree(tar)
-    wanted: set[str] = set()
+
+def closure(tree: Tree, roots: Iterable[str], wanted: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The real paths of the roots (files, or folders with all under them) and of their ELF
+    closure, added to wanted (a closure already taken)."""
+    found = set(wanted)
     pending: list[str] = []
     for root in roots:
         real = tree.resolve(root)
@@ -96,9 +100,9 @@ def floor(tar: tarfile.TarFile, roots: Iterable[str]) -> int:
         pending += [real, *(tree.resolve(p) or p for p in tree.under(real))]
     while pending:
         path = pending.pop()
-        if path in wanted or path not in tree.members:
+        if path in found or path not in tree.members:
             continue
-        wanted.add(path)
+        found.add(path)
         interp, needed, search = tree.elf_needs(path)
         if interp and (real := tree.resolve(interp)):
             pending.append(real)
@@ -107,4 +111,14 @@ def floor(tar: tarfile.TarFile, roots: Iterable[str]) -> int:
                 if real := tree.resolve(posixpath.join(folder, name)):
                     pending.append(real)
                     break
-    return sum(tree.size(path) for path in wanted)
+    return frozenset(found)
+
+
+def size(tree: Tree, paths: Iterable[str]) -> int:
+    return sum(tree.size(path) for path in paths)
+
+
+def floor(tar: tarfile.TarFile, roots: Iterable[str]) -> int:
+    """Bytes of the roots (files, or folders with all under them) and their ELF closure."""
+    tree = Tree(tar)
+    return size(tree, closure(tree, roots))

@@ -24,6 +24,7 @@ COMPILER = re.compile(
     r"javac|rustc|go|gfortran|tcc|cc1|cc1plus|ghc|mcs|csc|erlc|kotlinc|scalac)(?:-[0-9.]+)?$"
 )
 DEV_FILE = re.compile(r"\.(?:h|hh|hpp|hxx|a)$")
+SHARED_LIBRARY = re.compile(r"\.so(?:\.[0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,17 @@ def check(files: list[Entry]) -> list[CheckResult]:
     bundle = any(e.path == CA_BUNDLE and e.kind == "file" and e.size > 0 for e in files)
     results.append(CheckResult("ca-bundle", "policy", bundle, "" if bundle else f"/{CA_BUNDLE} is missing"))
     return results
+
+
+def library_floor(missing: Iterable[str]) -> CheckResult:
+    """The catalog's library floor is whole: missing names the libraries the loader cannot find."""
+    missing = sorted(missing)
+    return CheckResult(
+        "library-floor", "policy", not missing, f"the library floor lacks {', '.join(missing)}" if missing else ""
+    )
+
+
+def static_only(files: list[Entry]) -> CheckResult:
+    """An image for static binaries (no library floor) holds no shared library, no loader."""
+    shared = (e for e in files if e.kind != "dir" and SHARED_LIBRARY.search(e.name))
+    return _rule("no-shared-libraries", shared, "a shared library in an image for static binaries")

@@ -11,13 +11,18 @@ from pathlib import Path
 import jinja2
 
 from builder.bases import base_image
-from builder.catalog import Catalog, RunSpec
+from builder.catalog import VARIANTS, Catalog, RunSpec
 from builder.errors import CatalogError
 from builder.targets import Target
 
 IMAGES = Path(__file__).resolve().parent.parent / "images"
 CERTS = "/etc/ssl/certs/ca-certificates.crt"
 ZONEINFO = "/usr/share/zoneinfo"
+# fonts: true: the font stack text rendering needs (fontconfig is dlopened by the JVM, so named),
+# one font family, and the cache fc-cache builds in the closure stage
+FONT_PACKAGES = ("fontconfig", "fonts-dejavu-core", "libfreetype6", "libharfbuzz0b")
+FONT_PATHS = ("/etc/fonts", "/usr/share/fonts/truetype/dejavu", "/var/cache/fontconfig")
+FONT_LIBRARIES = ("libfontconfig.so.1", "libfreetype.so.6", "libharfbuzz.so.0")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ def environment(images: Path = IMAGES) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["json"] = json.dumps
+    env.tests["startswith"] = lambda value, *prefixes: str(value).startswith(prefixes)
     return env
 
 
@@ -50,11 +56,11 @@ def template_name(target: Target, images: Path = IMAGES) -> str:
 
 
 def context_files(target: Target, images: Path = IMAGES) -> tuple[Path, ...]:
-    """images/context/* (the closure script) for a run image, then images/<language>/context/* for
-    every image of the language, which may shadow them. A dev image's build id does not change with
-    a script only run images use."""
+    """images/context/* (the closure script, which run images use and dev images ship) for dev and
+    run images, then images/<language>/context/* for every image of the language, which may shadow
+    them. A fat comparator's build id does not change with them."""
     files: dict[str, Path] = {}
-    shared = (images / "context",) if target.variant == "run" else ()
+    shared = (images / "context",) if target.variant in VARIANTS else ()
     for folder in (*shared, images / target.language / "context"):
         if folder.is_dir():
             files.update({path.name: path for path in sorted(folder.iterdir()) if path.is_file()})
@@ -62,8 +68,13 @@ def context_files(target: Target, images: Path = IMAGES) -> tuple[Path, ...]:
 
 
 def closure_paths(run: RunSpec) -> list[str]:
-    """What a run image's closure is taken of: the catalog's paths, the CA bundle, zoneinfo."""
-    return [*run.paths, CERTS] + ([ZONEINFO] if run.tzdata else [])
+    """What a run image's closure is taken of: the catalog's paths, the CA bundle, zoneinfo, fonts."""
+    return [*run.paths, CERTS] + ([ZONEINFO] if run.tzdata else []) + (list(FONT_PATHS) if run.fonts else [])
+
+
+def libraries(run: RunSpec) -> tuple[str, ...]:
+    """The shared libraries a run image holds by name: the library floor, the font stack's."""
+    return (run.floor.libraries if run.floor else ()) + (FONT_LIBRARIES if run.fonts else ())
 
 
 def render(target: Target, catalog: Catalog, images: Path = IMAGES) -> Rendered:
@@ -72,7 +83,9 @@ def render(target: Target, catalog: Catalog, images: Path = IMAGES) -> Rendered:
     version = target.version
     run = version.run
     base = catalog.bases[target.base]
-    packages = {"ca-certificates", *run.packages} | ({"tzdata"} if run.tzdata else set())
+    packages = {"ca-certificates", *run.packages}
+    packages |= set(run.floor.packages if run.floor else ())
+    packages |= ({"tzdata"} if run.tzdata else set()) | set(FONT_PACKAGES if run.fonts else ())
     # right/ repeats every zone with leap seconds, which no runtime here reads
     exclude = [*run.exclude] + ([f"{ZONEINFO}/right"] if run.tzdata else [])
     try:
@@ -90,6 +103,7 @@ def render(target: Target, catalog: Catalog, images: Path = IMAGES) -> Rendered:
                 run=run,
                 packages=sorted(packages),
                 paths=closure_paths(run),
+                libraries=libraries(run),
                 exclude=sorted(exclude),
             )
         )

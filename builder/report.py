@@ -1,5 +1,5 @@
-"""Report stage: per image its tags, digest, sizes (uncompressed, compressed, floor, overhead, dev
-and fat comparisons) and test results, written as out/report.json, out/report.html (a table and a
+"""Report stage: per image its tags, digest, sizes (uncompressed, compressed, floor, what the
+library floor costs, overhead, dev and fat comparisons) and test results, written as out/report.json, out/report.html (a table and a
 bar chart, self-contained) and out/report.md (for a CI step summary); and the closing table."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class Row:
     size: int
     compressed: int
     floor: int
+    libraries: int  # what the library floor adds to the runtime's closure
     dev_size: int
     fat_size: int
     tests: dict[str, bool]
@@ -66,6 +67,7 @@ def rows(targets: list[Target], states: dict[str, State]) -> list[Row]:
                 size=state.size,
                 compressed=state.compressed,
                 floor=state.floor,
+                libraries=state.libraries,
                 dev_size=dev if target.variant == "run" else 0,
                 fat_size=fat.get((target.language, target.version.version), 0) if target.variant == "run" else 0,
                 tests={t.name: t.ok for t in state.tests},
@@ -93,7 +95,19 @@ def verdict(row: Row) -> str:
     return f"{'✓' if row.passed else '✕'} {passed}/{len(row.tests)}"
 
 
-COLUMNS = ("image", "version", "tags", "size", "compressed", "floor", "overhead", "dev ÷ run", "fat ÷ run", "tests")
+COLUMNS = (
+    "image",
+    "version",
+    "tags",
+    "size",
+    "compressed",
+    "floor",
+    "lib floor",
+    "overhead",
+    "dev ÷ run",
+    "fat ÷ run",
+    "tests",
+)
 
 
 def cells(row: Row) -> tuple[str, ...]:
@@ -104,6 +118,7 @@ def cells(row: Row) -> tuple[str, ...]:
         mb(row.size),
         mb(row.compressed),
         mb(row.floor),
+        f"+{mb(row.libraries)}" if row.libraries else "-",
         ratio(row.overhead, 3),
         ratio(row.dev_ratio),
         ratio(row.fat_ratio),

@@ -3,13 +3,14 @@ An image that passes them all is tagged birdhouse/<language>:<tag>, ready to pus
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict
 from pathlib import Path
 
-from builder import __version__, floor, policy
+from builder import __version__, fixtures, floor, policy
 from builder.buildid import sha256
-from builder.catalog import SmokeTest
+from builder.catalog import Fixture, SmokeTest
 from builder.engine import Engine, RunResult, tar_folder
 from builder.render import IMAGES, closure_paths
 from builder.state import CheckResult, State, Store
@@ -56,6 +57,12 @@ def _pair(engine: Engine, target: Target, store: Store, test: SmokeTest, files: 
     return _in_run_image(engine, target, image, test, {**files, "/out": built.archive})
 
 
+@functools.cache
+def _fixture(fixture: Fixture) -> bytes:
+    """A fixture's folder as a tar for a test container, fetched (on the host) the first time."""
+    return tar_folder(fixtures.fetch(fixture))
+
+
 def _user(engine: Engine, image: str) -> CheckResult:
     user = engine.inspect(image)["Config"].get("User", "")
     return CheckResult(
@@ -64,8 +71,12 @@ def _user(engine: Engine, image: str) -> CheckResult:
 
 
 def tests_digest(target: Target, images: Path = IMAGES) -> str:
-    """What decides target's test results besides the image: its tests, their files, the policy."""
-    specs = json.dumps([asdict(test) for test in target.version.tests], sort_keys=True)
+    """What decides target's test results besides the image: its tests, their files and fixtures,
+    the policy."""
+    version = target.version
+    specs = json.dumps(
+        [[asdict(test) for test in version.tests], [asdict(f) for f in version.fixtures]], sort_keys=True
+    )
     files = tar_folder(images / target.language / "tests")
     return sha256(f"{specs}\0{sha256(files)}\0{target.version.run.read_only}\0{__version__}")
 
@@ -74,29 +85,44 @@ def smoke_test(engine: Engine, target: Target, store: Store, images: Path = IMAG
     """Run target's tests (and, for a run image, the policy) on its candidate image; record them;
     tag the image for publishing if all pass."""
     state = store.get(target.id)
-    files = {"/tests": tar_folder(images / target.language / "tests")}
+    tests = {"/tests": tar_folder(images / target.language / "tests")}
     results: list[CheckResult] = []
     for test in target.version.tests:
-        if test.kind == "dev" and target.variant == "dev":
+        mine = test.kind == "dev" if target.variant == "dev" else test.kind in ("run", "pair")
+        if not mine:
+            continue
+        files = {**tests, **{f"/fixtures/{name}": _fixture(target.version.fixture(name)) for name in test.fixtures}}
+        if test.kind == "dev":
             run = engine.run(state.image_id, list(test.command), files=files)
             results.append(_verdict(test.name, test.kind, run, test.expect, last_line=True))
-        elif test.kind == "run" and target.variant == "run":
+        elif test.kind == "run":
             results.extend(_in_run_image(engine, target, state.image_id, test, files))
-        elif test.kind == "pair" and target.variant == "run":
+        else:
             results.extend(_pair(engine, target, store, test, files))
-    floor_bytes = 0
+    floor_bytes = libraries = 0
     if target.variant == "run":
         results.append(_user(engine, state.image_id))
         spec = target.version.run
         with engine.export(state.image_id) as tar:
-            results.extend(policy.check(policy.entries(tar)))
-            floor_bytes = floor.floor(tar, [*spec.entrypoint[:1], *closure_paths(spec)])
+            entries = policy.entries(tar)
+            results.extend(policy.check(entries))
+            tree = floor.Tree(tar)
+            runtime = floor.closure(tree, [*spec.entrypoint[:1], *closure_paths(spec)])
+            whole = runtime
+            if spec.floor:
+                found = {name: tree.library(name) for name in spec.floor.libraries}
+                results.append(policy.library_floor(name for name, path in found.items() if path is None))
+                whole = floor.closure(tree, [path for path in found.values() if path], runtime)
+            else:
+                results.append(policy.static_only(entries))
+            floor_bytes, libraries = floor.size(tree, whole), floor.size(tree, whole - runtime)
     state = store.put(
         state.evolve(
             tests=tuple(results),
             tested_image=state.image_id,
             tests_digest=tests_digest(target, images),
             floor=floor_bytes,
+            libraries=libraries,
             error="",
         )
     )

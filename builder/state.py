@@ -26,7 +26,8 @@ class State:
     version: str = ""  # as the runtime reports it
     tags: tuple[str, ...] = ()
     size: int = 0  # uncompressed, as the engine reports it
-    floor: int = 0  # run images: the closure floor (builder.floor)
+    floor: int = 0  # run images: the closure floor (builder.floor), the library floor in it
+    libraries: int = 0  # run images: the bytes the library floor adds to the runtime's own closure
     compressed: int = 0  # as pushed: the manifest's layers and config
     tests: tuple[CheckResult, ...] = ()
     tested_image: str = ""  # the image the tests ran on

@@ -99,3 +99,54 @@ def test_not_a_mapping() -> None:
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="cannot read the catalog"):
         catalog.load(tmp_path / "missing.yaml")
+
+
+def test_a_version_recipe_replaces_only_the_keys_it_gives(catalog_text: str) -> None:
+    data = yaml.safe_load(catalog_text)
+    node = data["languages"]["node"]
+    node["versions"][0]["run"] = {"budget_mb": 999}
+    parsed = catalog.parse(yaml.safe_dump(data), HERE).languages["node"].versions
+    assert parsed[0].run.budget_mb == 999
+    assert parsed[0].run.entrypoint == parsed[1].run.entrypoint == tuple(node["run"]["entrypoint"])
+
+
+def test_the_library_floor_is_each_run_images_but_static_ones(catalog_text: str, sample: catalog.Catalog) -> None:
+    assert sample.library_floor.libraries[:2] == ("libc.so.6", "libm.so.6")
+    assert all(v.run.floor == sample.library_floor for lang in sample.languages.values() for v in lang.versions)
+    data = yaml.safe_load(catalog_text)
+    data["languages"]["node"]["run"]["library_floor"] = False
+    assert all(v.run.floor is None for v in catalog.parse(yaml.safe_dump(data), HERE).languages["node"].versions)
+    data["library_floor"]["libraries"].append("libc.so")
+    assert "library_floor.libraries[4]: 'libc.so' does not match" in error_of(yaml.safe_dump(data))
+
+
+FIXTURES = {"wheels": {"from": "pypi", "python": "{version}", "packages": ["numpy"]}}
+
+
+def test_fixtures_are_per_version_and_tests_name_them(catalog_text: str) -> None:
+    data = yaml.safe_load(catalog_text)
+    python = data["languages"]["python"]
+    python["fixtures"] = FIXTURES
+    python["tests"]["dev"][0]["fixtures"] = ["wheels"]
+    parsed = catalog.parse(yaml.safe_dump(data), HERE).languages["python"].versions
+    assert [v.fixture("wheels").python for v in parsed] == ["3.11", "3.13"]
+    assert parsed[0].tests[1].fixtures == ("wheels",) and parsed[0].fixture("wheels").source == "pypi"
+
+    python["tests"]["dev"][0]["fixtures"] = ["wheel"]
+    assert (
+        "languages.python.tests.dev[0].fixtures: 'wheel' is not in languages.python.fixtures (did you mean 'wheels'?)"
+        in error_of(yaml.safe_dump(data))
+    )
+    python["tests"]["dev"][0]["fixtures"] = ["wheels"]
+    python["versions"][1]["fixtures"] = {"other": FIXTURES["wheels"]}
+    assert "'wheels' is not in languages.python.versions[1].fixtures" in error_of(yaml.safe_dump(data))
+
+
+def test_a_pypi_fixture_says_for_which_python(catalog_text: str) -> None:
+    data = yaml.safe_load(catalog_text)
+    data["languages"]["python"]["fixtures"] = {"wheels": {"from": "pypi", "packages": ["numpy"]}}
+    assert "languages.python.fixtures.wheels: 'python' is a required property" in error_of(yaml.safe_dump(data))
+    data["languages"]["python"]["fixtures"] = {"wheels": {"from": "cpan", "packages": ["Moose"]}}
+    assert "languages.python.fixtures.wheels.from: 'cpan' is not one of ['pypi', 'npm']" in error_of(
+        yaml.safe_dump(data)
+    )

@@ -51,3 +51,17 @@ def test_roots_through_symlinks_and_missing_roots(tmp_path: Path) -> None:
         assert (
             floor(tar, ["/lib/x86_64-linux-gnu/libc.so.6", "/nowhere"]) == LIBC.stat().st_size + LOADER.stat().st_size
         )
+
+
+def test_a_library_by_name_and_a_closure_taken_on_top_of_another(tmp_path: Path) -> None:
+    from builder.floor import Tree, closure, size
+
+    with tarfile.open(image(tmp_path)) as tar:
+        tree = Tree(tar)
+        assert tree.library("libc.so.6") == "/usr/lib/x86_64-linux-gnu/libc.so.6"  # through /lib
+        assert tree.library("libnothing.so.1") is None
+        runtime = closure(tree, ["/usr/bin/prog"])
+        unused = tree.library("libunused.so.1")
+        assert unused is not None
+        whole = closure(tree, [unused], runtime)
+        assert whole - runtime == {unused} and size(tree, whole - runtime) == 5000

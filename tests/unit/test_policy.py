@@ -69,3 +69,20 @@ def test_the_ca_bundle_must_be_there() -> None:
 def test_many_offenders_are_counted_not_all_listed() -> None:
     headers = [Entry(f"usr/include/h{i}.h") for i in range(20)]
     assert "and 12 more" in failures(CLEAN + headers)["no-headers-or-static-libraries"]
+
+
+def test_the_library_floor_names_what_it_lacks() -> None:
+    from builder.policy import library_floor
+
+    assert library_floor([]).ok
+    missing = library_floor(["librt.so.1", "libgcc_s.so.1"])
+    assert not missing.ok and missing.detail == "the library floor lacks libgcc_s.so.1, librt.so.1"
+
+
+def test_an_image_for_static_binaries_holds_no_shared_library() -> None:
+    from builder.policy import static_only
+
+    static = [entry for entry in CLEAN if ".so" not in entry.name]
+    assert static_only(static).ok
+    result = static_only(CLEAN)
+    assert not result.ok and "/usr/lib/x86_64-linux-gnu/libc.so.6" in result.detail

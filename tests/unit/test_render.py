@@ -54,11 +54,46 @@ def test_a_language_template_overrides_only_its_blocks(sample: catalog.Catalog, 
 
 
 def test_context_carries_the_closure_script(sample: catalog.Catalog, tmp_path: Path) -> None:
-    rendered = render.render(target(sample, "node-18-run"), sample)
-    folder = render.write(rendered, tmp_path / "ctx")
-    assert sorted(p.name for p in folder.iterdir()) == ["Dockerfile", "closure.sh"]
-    dev = render.write(render.render(target(sample, "node-18-dev"), sample), tmp_path / "dev")
-    assert [p.name for p in dev.iterdir()] == ["Dockerfile"]  # its build id does not follow the script
+    """Run images use it, dev images ship it as birdhouse-closure; a fat comparator has none."""
+    for variant in ("run", "dev"):
+        rendered = render.render(target(sample, f"node-18-{variant}"), sample)
+        folder = render.write(rendered, tmp_path / variant)
+        assert sorted(p.name for p in folder.iterdir()) == ["Dockerfile", "closure.sh"]
+    dev = render.render(target(sample, "node-18-dev"), sample).dockerfile
+    assert "COPY closure.sh /usr/local/bin/birdhouse-closure\n" in dev
+    fat = next(t for t in expand(sample, comparators=True) if t.variant == "fat")
+    assert render.render(fat, sample).files == ()
+
+
+def test_run_images_hold_the_library_floor(sample: catalog.Catalog) -> None:
+    text = render.render(target(sample, "node-18-run"), sample).dockerfile
+    closure = text.split("RUN birdhouse-closure", 1)[1].split("\n\n", 1)[0]
+    for library in sample.library_floor.libraries:
+        assert f"      -l {library} \\\n" in closure
+    packages = text.split("apt-get install", 1)[1].split("rm -rf", 1)[0]
+    assert all(f"      {package} \\\n" in packages for package in sample.library_floor.packages)
+
+
+def test_static_binaries_images_have_no_floor(sample: catalog.Catalog, catalog_text: str) -> None:
+    text = catalog_text.replace(
+        "      entrypoint: [/usr/bin/node]\n", "      entrypoint: [/usr/bin/node]\n      library_floor: false\n", 1
+    )
+    static = catalog.parse(text, Path("catalog.yaml"))
+    dockerfile = render.render(target(static, "node-18-run"), static).dockerfile
+    assert " -l " not in dockerfile and "libstdc++6" not in dockerfile
+
+
+def test_fonts_bring_their_stack_and_a_cache_made_after_the_closure(sample: catalog.Catalog, catalog_text: str) -> None:
+    text = catalog_text.replace(
+        "      entrypoint: [/usr/bin/node]\n", "      entrypoint: [/usr/bin/node]\n      fonts: true\n", 1
+    )
+    fonts = catalog.parse(text, Path("catalog.yaml"))
+    dockerfile = render.render(target(fonts, "node-18-run"), fonts).dockerfile
+    for package in render.FONT_PACKAGES:
+        assert f"      {package} \\\n" in dockerfile
+    assert "      -l libfontconfig.so.1 \\\n" in dockerfile and "/usr/share/fonts/truetype/dejavu" in dockerfile
+    assert dockerfile.index("RUN fc-cache") > dockerfile.index("RUN birdhouse-closure")
+    assert "fc-cache" not in render.render(target(sample, "node-18-run"), sample).dockerfile
 
 
 def test_a_template_error_names_the_template(sample: catalog.Catalog, tmp_path: Path) -> None:
