@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 from builder.catalog import Base
-from builder.engine import Engine
 from builder.errors import HostError
 from builder.log import Log
+from builder.seams import Engine
 
 BASE_REPOSITORY = "birdhouse/base"
 

@@ -9,11 +9,11 @@ import re
 import subprocess
 from pathlib import Path
 
-from builder import __version__
+from builder import __version__, labels
 from builder.buildid import Inputs
 from builder.catalog import Catalog
-from builder.engine import LABEL, Engine
 from builder.errors import BuildError
+from builder.seams import Engine
 from builder.state import State, Store
 from builder.targets import Target, full_tags, local_repository
 
@@ -32,11 +32,7 @@ def _revision() -> str:
     return out.stdout.strip()
 
 
-INPUTS = f"{LABEL}.inputs"
-SIZE = f"{LABEL}.size"
-
-
-def labels(target: Target, catalog: Catalog, full_version: str, size: int) -> dict[str, str]:
+def image_labels(target: Target, catalog: Catalog, full_version: str, size: int) -> dict[str, str]:
     """The standard org.opencontainers.image.* labels, and birdhouse's own."""
     language = catalog.languages[target.language]
     out = {
@@ -44,19 +40,19 @@ def labels(target: Target, catalog: Catalog, full_version: str, size: int) -> di
         "org.opencontainers.image.description": (
             f"{language.title} {full_version} {target.variant} microcontainer on Debian {target.version.suite}"
         ),
-        "org.opencontainers.image.version": full_version,
+        labels.VERSION: full_version,
         "org.opencontainers.image.vendor": catalog.vendor,
         "org.opencontainers.image.source": catalog.source,
         "org.opencontainers.image.url": language.homepage,
         "org.opencontainers.image.revision": _revision(),
         "org.opencontainers.image.created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        f"{LABEL}.id": target.id,
-        f"{LABEL}.variant": target.variant,
-        f"{LABEL}.builder": __version__,
-        SIZE: str(size),  # for a report on a machine that does not hold the image
+        labels.ID: target.id,
+        labels.VARIANT: target.variant,
+        labels.BUILDER: __version__,
+        labels.SIZE: str(size),
     }
     if target.version.eol:
-        out[f"{LABEL}.eol"] = target.version.eol
+        out[labels.EOL] = target.version.eol
     return out
 
 
@@ -82,30 +78,22 @@ def check_version(target: Target, full_version: str) -> None:
         )
 
 
-def adopt(engine: Engine, target: Target, store: Store, inputs: Inputs) -> State | None:
-    """The state of an image of this build id that the engine already holds (a candidate of an
-    earlier run, whose out/ folder is gone), or None."""
-    for image_id in engine.image_ids(f"{LABEL}.build-id={inputs.build_id}", f"{LABEL}.id={target.id}"):
-        attrs = engine.inspect(image_id)
-        version = (attrs["Config"].get("Labels") or {}).get("org.opencontainers.image.version")
-        if not version:
-            continue  # built, but not yet labelled: the build stopped half way
-        engine.tag(image_id, local_repository("candidate"), target.id)
-        state = State(target.id, image_id=image_id, build_id=inputs.build_id, version=version,
-                      tags=full_tags(target, version), size=int(attrs["Size"]))  # fmt: skip
-        return store.put(state)
-    return None
+def adopt(engine: Engine, target: Target, store: Store, image_id: str, inputs: Inputs) -> State:
+    """Take an image of this build id the engine holds (a candidate of an earlier run, whose out/
+    folder is gone) as target's candidate; return its state."""
+    attrs = engine.inspect(image_id)
+    version = (attrs["Config"].get("Labels") or {}).get(labels.VERSION, "")
+    engine.tag(image_id, local_repository("candidate"), target.id)
+    state = store.get(target.id).anew(image_id=image_id, build_id=inputs.build_id, version=version,
+                                      tags=full_tags(target, version), size=int(attrs["Size"]))  # fmt: skip
+    return store.put(state)
 
 
-def cache_is_current(engine: Engine, target: Target, inputs: Inputs) -> bool:
-    """Whether the engine's layer cache may serve target's build: only while it holds an image of
-    target built from the same package index (else a cached `apt-get install` layer would hold the
-    packages of an older index under a build id that names the new one)."""
-    for image_id in engine.image_ids(f"{LABEL}.id={target.id}"):
-        earlier = Inputs.from_json((engine.inspect(image_id)["Config"].get("Labels") or {}).get(INPUTS))
-        if earlier and earlier.packages == inputs.packages:
-            return True
-    return False
+def cache_is_current(held: tuple[Inputs, ...], inputs: Inputs) -> bool:
+    """Whether the engine's layer cache may serve a build: only while the engine holds an image of
+    the target (held: their inputs) built from the same package index; else a cached `apt-get
+    install` layer would hold an older index's packages under a build id that names the new one."""
+    return any(earlier.packages == inputs.packages for earlier in held)
 
 
 def build(
@@ -121,7 +109,7 @@ def build(
     proxy: str | None = None,
 ) -> State:
     """Build target from its rendered context; return its new state (saved in store)."""
-    own = {f"{LABEL}.id": target.id, f"{LABEL}.build-id": inputs.build_id, INPUTS: inputs.to_json()}
+    own = {labels.ID: target.id, labels.BUILD_ID: inputs.build_id, labels.INPUTS: inputs.to_json()}
     image = engine.build(context, log_file, labels=own, nocache=nocache, proxy=proxy)
     if target.variant == "run" and not target.version.probe.in_run:
         # nothing in the image to ask (static binaries only): it has its dev image's version
@@ -135,11 +123,10 @@ def build(
     budget = {"dev": target.version.dev.budget_mb, "run": target.version.run.budget_mb}.get(target.variant)
     if budget and size > budget * 1e6:
         raise BuildError(f"{target.id}: {size / 1e6:.1f} MB is over its budget of {budget} MB: nothing was tagged")
-    stamped = engine.stamp(image, labels(target, catalog, full_version, size), log_file)
+    stamped = engine.stamp(image, image_labels(target, catalog, full_version, size), log_file)
     engine.tag(stamped, local_repository("candidate"), target.id)
     return store.put(
-        State(
-            id=target.id,
+        store.get(target.id).anew(
             image_id=stamped,
             build_id=inputs.build_id,
             version=full_version,

@@ -14,8 +14,10 @@ from builder import catalog as catalog_module
 from builder import pipeline
 from builder import plan as plan_module
 from builder.catalog import Catalog
+from builder.decide import Kind
 from builder.errors import BirdhouseError
 from builder.log import Log
+from builder.run import Run
 from builder.targets import Target, expand, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +30,7 @@ COMMANDS = {
     "test": "run the smoke tests; tag the images that pass",
     "push": "push the images that passed their tests, and check their digests",
     "all": "render, build, test and push, then print the table",
-    "report": "write out/report.{json,html,md} from what the stages recorded",
+    "report": "write out/report.{json,html,md} from the records (--compare-fat: build the fat comparators first)",
 }
 
 
@@ -50,7 +52,13 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--format", choices=("text", "json", "github-matrix"), default="text")
         if name in ("build", "all"):
             sub.add_argument("--no-cache", action="store_true", help="build without the engine's layer cache")
-        if name in ("build", "test", "push", "all"):
+        if name == "report":
+            sub.add_argument(
+                "--compare-fat",
+                action="store_true",
+                help="build the fat comparators (full Debian, as official images are made) to measure against",
+            )
+        if name in ("build", "test", "push", "all", "report"):
             sub.add_argument(
                 "-j",
                 "--jobs",
@@ -76,23 +84,23 @@ def _list(targets: list[Target], catalog: Catalog, as_json: bool) -> None:
                 print(f"{language.name}-{version.version} is not built: {version.blocked}")
 
 
-def _plan(work: pipeline.Run, as_format: str) -> None:
-    steps = pipeline.plan_steps(work)
+def _plan(work: Run, as_format: str) -> None:
+    decisions = list(pipeline.plan(work).values())
     if as_format == "github-matrix":
-        print(plan_module.github_matrix(steps))
+        print(plan_module.github_matrix(decisions))
         return
     if as_format == "json":
-        print(json.dumps([step.as_dict(work.registry.repository(step.target.language)) for step in steps], indent=2))
+        print(json.dumps([d.as_dict(work.registry.repository(d.target.language)) for d in decisions], indent=2))
         return
-    for step in steps:
-        print(f"{step.target.id:<24} {step.action:<8} {', '.join(step.reasons)}")
-    todo = [step for step in steps if step.action != "nothing"]
-    print(f"{len(todo)} of {len(steps)} images to build or push")
+    for decision in decisions:
+        print(f"{decision.target.id:<24} {decision.kind:<9} {decision.reason}")
+    todo = [d for d in decisions if d.kind not in (Kind.PUBLISHED, Kind.UNCHANGED)]
+    print(f"{len(todo)} of {len(decisions)} images to build, test or push")
 
 
 def run(args: argparse.Namespace) -> int:
     catalog = catalog_module.load(args.catalog)
-    comparators = args.command in ("render", "build", "all", "report")
+    comparators = args.command == "report"  # their sizes; --compare-fat builds them
     targets = select(expand(catalog, comparators=comparators), args.images)
     if args.changed_since:
         targets = plan_module.changed_since(targets, catalog, args.changed_since)
@@ -105,29 +113,19 @@ def run(args: argparse.Namespace) -> int:
         _list(targets, catalog, args.json)
         return 0
     log = Log(args.out / "logs")
-    work = pipeline.Run(
-        catalog,
-        targets,
-        args.out,
-        log,
-        nocache=getattr(args, "no_cache", False),
-        jobs=getattr(args, "jobs", 1),
-    )
+    work = Run(catalog, targets, args.out, log, nocache=getattr(args, "no_cache", False), jobs=getattr(args, "jobs", 1))
     if args.command == "plan":
         _plan(work, args.format)
         return 0
-    for stage in pipeline.STAGES[args.command]:
-        stage(work)
+    outcomes = pipeline.execute(work, args.command, compare_fat=getattr(args, "compare_fat", False))
     if args.command == "render":
         for target in targets:
             print(work.context(target) / "Dockerfile")
-    if work.tally:
-        log.info(work.summary())
-    if work.failures:
-        for target_id, error in work.failures.items():
-            log.info(f"✕ {target_id}: {str(error).splitlines()[0]}")
-        return min(error.exit_code for error in work.failures.values())
-    return 0
+    if outcomes.items:
+        log.info(outcomes.summary())
+    for failure in outcomes.failures():
+        log.info(f"✕ {failure.target}: {failure.note.splitlines()[0]}")
+    return outcomes.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The one seam to Docker: an Engine owns a docker.DockerClient, and reads its streams as data.
+"""The one seam to Docker: a DockerEngine owns a docker.DockerClient, and reads its streams as data.
 
 Any `error` in a build or push stream raises, with the log attached; nothing else here prints."""
 
@@ -10,7 +10,6 @@ import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,9 @@ import docker
 import docker.errors
 import requests
 
+from builder import labels
 from builder.errors import BuildError, HostError, PublishError, TransientError
+from builder.seams import RunResult
 
 # What a registry or the network says when trying again may help.
 TRANSIENT = re.compile(
@@ -26,14 +27,6 @@ TRANSIENT = re.compile(
     r"temporarily unavailable|too many requests|429)\b",
     re.IGNORECASE,
 )
-LABEL = "dev.birdhouse"
-
-
-@dataclass(frozen=True)
-class RunResult:
-    exit_code: int
-    output: str
-    archive: bytes | None = None  # the tar of `extract`, when asked for
 
 
 def tar_folder(folder: Path) -> bytes:
@@ -52,15 +45,15 @@ def tar_folder(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
-class Engine:
-    """A Docker engine: DOCKER_HOST, or the local socket."""
+class DockerEngine:
+    """A Docker engine (builder.seams.Engine): DOCKER_HOST, or the local socket."""
 
     def __init__(self, client: docker.DockerClient) -> None:
         self.client = client
         self.api = client.api
 
     @classmethod
-    def connect(cls) -> Engine:
+    def connect(cls) -> DockerEngine:
         try:
             client = docker.from_env(timeout=600)
             client.ping()
@@ -99,14 +92,11 @@ class Engine:
         """The ids of the images that carry every label (key=value)."""
         return [image["Id"] for image in self.api.images(filters={"label": list(labels)})]
 
-    def label_values(self, key: str) -> dict[str, list[str]]:
-        """For each value of label key, the ids of the images carrying it: one listing for all."""
-        out: dict[str, list[str]] = {}
-        for image in self.api.images(filters={"label": key}):
-            value = (image.get("Labels") or {}).get(key)
-            if value:
-                out.setdefault(value, []).append(image["Id"])
-        return out
+    def labelled(self, key: str) -> dict[str, dict[str, str]]:
+        """Every image carrying label key, newest first, with its labels: one listing for all
+        (asking for each image by label costs the engine a scan of every image)."""
+        images = sorted(self.api.images(filters={"label": key}), key=lambda image: -int(image.get("Created", 0)))
+        return {image["Id"]: dict(image.get("Labels") or {}) for image in images}
 
     def references(self, label: str) -> list[str]:
         """Every repository:tag whose image carries label (key or key=value)."""
@@ -118,7 +108,7 @@ class Engine:
         """image's filesystem as `docker export` of a container of it gives it, as a seekable tar."""
         # never started: the command is only there because an image without one cannot be created
         container = self.api.create_container(
-            image, command=["/birdhouse-export"], labels={f"{LABEL}.test": "1"}, network_disabled=True
+            image, command=["/birdhouse-export"], labels={labels.TEST: "1"}, network_disabled=True
         )
         try:
             with tempfile.TemporaryFile() as spool:
@@ -221,7 +211,7 @@ class Engine:
         folders = dict(files or {})
         if extract:
             folders.setdefault(extract, b"")
-        volumes = {folder: self.api.create_volume(labels={f"{LABEL}.test": "1"})["Name"] for folder in folders}
+        volumes = {folder: self.api.create_volume(labels={labels.TEST: "1"})["Name"] for folder in folders}
         container = None
         try:
             container = self.api.create_container(
@@ -230,7 +220,7 @@ class Engine:
                 entrypoint=entrypoint,
                 user=user or "",
                 network_disabled=True,
-                labels={f"{LABEL}.test": "1"},
+                labels={labels.TEST: "1"},
                 volumes=list(volumes),
                 host_config=self.api.create_host_config(
                     network_mode="none",

@@ -1,48 +1,20 @@
-"""Plans: what a run would build and push, and why, with no side effects; and the selections
-that plans feed CI: the images a git change touches, a deterministic shard, a GitHub matrix."""
+"""The selections that plans feed CI: the images a git change touches, a deterministic shard, and
+a GitHub matrix of the language versions whose decisions have work (builder.decide)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from builder import catalog as catalog_module
-from builder.buildid import Inputs
 from builder.catalog import Catalog
+from builder.decide import Decision, Kind
 from builder.errors import CatalogError, SelectionError
 from builder.targets import Target
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class Step:
-    target: Target
-    action: str  # build (then test and push), push, or nothing
-    reasons: tuple[str, ...]
-    build_id: str
-
-    def as_dict(self, repository: str) -> dict[str, object]:
-        return {
-            **self.target.as_dict(),
-            "action": self.action,
-            "reasons": list(self.reasons),
-            "build_id": self.build_id,
-            "repository": repository,
-        }
-
-
-def decide(target: Target, current: Inputs, built: str, published: Inputs | None, local: Inputs | None) -> Step:
-    """What to do with target, given its current inputs, the build id of its local candidate
-    (built), and the inputs of the published and local images (None where there is none)."""
-    if published is not None and published.build_id == current.build_id:
-        return Step(target, "nothing", ("already published",), current.build_id)
-    if built == current.build_id:
-        return Step(target, "push", ("built, not yet published",), current.build_id)
-    return Step(target, "build", tuple(current.changes(published or local)), current.build_id)
 
 
 # What a change to a file touches: everything, one language, or (the catalog) what differs in it.
@@ -112,11 +84,12 @@ def shard(targets: list[Target], spec: str) -> list[Target]:
     return [target for n, group in enumerate(groups(targets)) if n % count == index - 1 for target in group]
 
 
-def github_matrix(steps: list[Step]) -> str:
+def github_matrix(decisions: list[Decision]) -> str:
     """A GitHub Actions matrix: one job per language version that has something to do."""
     jobs = []
-    for group in groups([step.target for step in steps]):
-        todo = [step for step in steps if step.target in group and step.action != "nothing"]
+    for group in groups([decision.target for decision in decisions]):
+        idle = (Kind.PUBLISHED, Kind.UNCHANGED)
+        todo = [d for d in decisions if d.target in group and d.kind not in idle]
         if todo:
             first = group[0]
             jobs.append({"name": f"{first.language}-{first.version.version}", "images": " ".join(t.id for t in group)})

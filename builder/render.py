@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 
 from builder.bases import base_image
-from builder.catalog import VARIANTS, Catalog, RunSpec
+from builder.catalog import Catalog, RunSpec
 from builder.errors import CatalogError
 from builder.targets import Target
 
@@ -50,7 +50,7 @@ def environment(images: Path = IMAGES) -> jinja2.Environment:
 def template_name(target: Target, images: Path = IMAGES) -> str:
     """The language's own template where it has one, else the shared one."""
     own = f"{target.language}/{target.variant}.Dockerfile.j2"
-    if target.variant == "fat":
+    if target.comparator:
         return "fat.Dockerfile.j2"
     return own if (images / own).is_file() else f"{target.variant}.Dockerfile.j2"
 
@@ -60,7 +60,7 @@ def context_files(target: Target, images: Path = IMAGES) -> tuple[Path, ...]:
     run images, then images/<language>/context/* for every image of the language, which may shadow
     them. A fat comparator's build id does not change with them."""
     files: dict[str, Path] = {}
-    shared = (images / "context",) if target.variant in VARIANTS else ()
+    shared = () if target.comparator else (images / "context",)
     for folder in (*shared, images / target.language / "context"):
         if folder.is_dir():
             files.update({path.name: path for path in sorted(folder.iterdir()) if path.is_file()})

@@ -1,12 +1,13 @@
 """Report stage: per image its tags, digest, sizes (uncompressed, compressed, floor, what the
-library floor costs, overhead, dev and fat comparisons) and test results, written as out/report.json, out/report.html (a table and a
-bar chart, self-contained) and out/report.md (for a CI step summary); and the closing table."""
+library floor costs, overhead, dev and fat comparisons), its last decision and outcomes, and its
+tests, written as out/report.json, out/report.html (a table and a bar chart, self-contained) and
+out/report.md (for a CI step summary); and the closing table."""
 
 from __future__ import annotations
 
 import html
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from builder.state import State
@@ -30,6 +31,8 @@ class Row:
     tests: dict[str, bool]
     passed: bool
     error: str
+    decision: str = ""  # what the last run decided (builder.decide), and why
+    outcomes: dict[str, str] = field(default_factory=dict)  # stage -> what it last did
 
     @property
     def overhead(self) -> float | None:
@@ -49,10 +52,10 @@ class Row:
 
 def rows(targets: list[Target], states: dict[str, State]) -> list[Row]:
     """One row per dev and run image; a run image's row compares it with its dev and fat images."""
-    fat = {(t.language, t.version.version): states[t.id].size for t in targets if t.variant == "fat"}
+    fat = {(t.language, t.version.version): states[t.id].size for t in targets if t.comparator}
     out = []
     for target in targets:
-        if target.variant == "fat":
+        if target.comparator:
             continue
         state = states[target.id]
         dev = states[target.parents[0]].size if target.parents and target.parents[0] in states else 0
@@ -73,6 +76,8 @@ def rows(targets: list[Target], states: dict[str, State]) -> list[Row]:
                 tests={t.name: t.ok for t in state.tests},
                 passed=state.passed,
                 error=state.error,
+                decision=state.decision,
+                outcomes=state.outcomes,
             )
         )
     return out

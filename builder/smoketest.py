@@ -11,8 +11,9 @@ from pathlib import Path
 from builder import __version__, fixtures, floor, policy
 from builder.buildid import sha256
 from builder.catalog import Fixture, SmokeTest
-from builder.engine import Engine, RunResult, tar_folder
+from builder.engine import tar_folder
 from builder.render import IMAGES, closure_paths
+from builder.seams import Engine, RunResult
 from builder.state import CheckResult, State, Store
 from builder.targets import Target, local_repository
 

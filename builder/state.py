@@ -33,6 +33,8 @@ class State:
     tested_image: str = ""  # the image the tests ran on
     tests_digest: str = ""  # smoketest.tests_digest: the tests they were
     pushed: dict[str, str] = field(default_factory=dict)  # reference -> digest
+    decision: str = ""  # builder.decide: what the last run decided, and why
+    outcomes: dict[str, str] = field(default_factory=dict)  # stage -> what it last did (builder.run.Status)
     error: str = ""
 
     @property
@@ -41,6 +43,11 @@ class State:
 
     def evolve(self, **changes: object) -> State:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def anew(self, **image: object) -> State:
+        """The record of another image of this target: nothing of the one before, but what the
+        run decided about the target and what it did so far."""
+        return replace(State(self.id, decision=self.decision, outcomes=self.outcomes), **image)  # type: ignore[arg-type]
 
 
 class Store:

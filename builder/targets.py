@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from builder.catalog import Catalog, Version
 from builder.errors import SelectionError
 
+# The fat comparator of a language's newest version (compare_fat: true): full Debian with the
+# runtime and its build tools, the way official images are made (images/fat.Dockerfile.j2). It is
+# built and measured against the run image by `report --compare-fat`, never tested, never pushed,
+# never part of `all`; it has no tags and no budget.
+COMPARATOR = "fat"
+
 
 @dataclass(frozen=True)
 class Target:
@@ -22,6 +28,11 @@ class Target:
     base: str
     tags: tuple[str, ...]
     parents: tuple[str, ...]
+
+    @property
+    def comparator(self) -> bool:
+        """A fat comparator (see COMPARATOR)."""
+        return self.variant == COMPARATOR
 
     @property
     def suffix(self) -> str:
@@ -105,10 +116,10 @@ def expand(catalog: Catalog, *, comparators: bool = False) -> list[Target]:
             if comparators and language.compare_fat and version is newest(language.versions):
                 targets.append(
                     Target(
-                        id=target_id(language.name, version.version, "fat"),
+                        id=target_id(language.name, version.version, COMPARATOR),
                         language=language.name,
                         version=version,
-                        variant="fat",
+                        variant=COMPARATOR,
                         base=version.suite,
                         tags=(),
                         parents=(),

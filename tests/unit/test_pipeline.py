@@ -1,4 +1,6 @@
-"""The stage runner: parents before children, N at a time, a failure skips what needs it."""
+"""The stages end to end on typed fakes of the engine and the registry (tests/unit/fakes.py): what
+each stage does with each decision, the outcomes it returns, the records it keeps, the exit code;
+failures included. And the scheduler: parents first, N at a time, a failure skips what needs it."""
 
 from __future__ import annotations
 
@@ -9,26 +11,219 @@ from pathlib import Path
 
 import pytest
 
-from builder import catalog
-from builder.errors import BuildError
+from builder import buildid, catalog, pipeline
+from builder.bases import base_image
+from builder.build import cache_is_current
+from builder.buildid import Inputs
+from builder.decide import Decision, Facts, Kind
+from builder.errors import BuildError, PublishError, TransientError
 from builder.log import Log
-from builder.pipeline import Run
-from builder.targets import Target, expand
+from builder.run import Outcomes, Run, Status
+from builder.state import State
+from builder.targets import expand, select
+
+from .fakes import FakeEngine, FakeRegistry
+
+NODE = ["node-18-*"]
 
 
-def run_of(sample: catalog.Catalog, tmp_path: Path, jobs: int) -> tuple[Run, io.StringIO]:
-    stream = io.StringIO()
-    return Run(sample, expand(sample), tmp_path, Log(tmp_path / "logs", stream), jobs=jobs), stream
+@pytest.fixture(autouse=True)
+def same_package_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suites' package indexes, as if read from the mirror (unit tests have no network)."""
+    monkeypatch.setattr(buildid, "packages_digest", lambda base: f"index of {base.name}")
 
 
-def test_parents_first_and_in_parallel(sample: catalog.Catalog, tmp_path: Path) -> None:
-    run, _ = run_of(sample, tmp_path, jobs=4)
+@pytest.fixture
+def registry() -> FakeRegistry:
+    return FakeRegistry()
+
+
+@pytest.fixture
+def engine(sample: catalog.Catalog, registry: FakeRegistry) -> FakeEngine:
+    engine = FakeEngine(sample, registry)
+    for base in sample.bases.values():  # bootstrapped before: no mmdebstrap here
+        engine.references[base_image(base)] = engine.add({})
+    return engine
+
+
+def run_of(sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry, jobs: int = 2) -> Run:
+    log = Log(tmp_path / "logs", io.StringIO())
+    targets = select(expand(sample), NODE)
+    return Run(sample, targets, tmp_path / "out", log, jobs=jobs, connect=lambda: engine, given_registry=registry)
+
+
+def statuses(outcomes: Outcomes, stage: str) -> dict[str, Status]:
+    return {o.target: o.status for o in outcomes.items if o.stage.startswith(stage)}
+
+
+def logged(run: Run) -> str:
+    stream = run.log.stream
+    assert isinstance(stream, io.StringIO)
+    return stream.getvalue()
+
+
+def test_all_builds_tests_and_pushes_then_a_second_run_does_nothing(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    run = run_of(sample, tmp_path, engine, registry)
+    outcomes = pipeline.execute(run, "all")
+    assert outcomes.exit_code == 0
+    for stage in ("build", "test", "push"):
+        assert statuses(outcomes, stage) == {"node-18-dev": Status.DONE, "node-18-run": Status.DONE}
+    assert engine.builds == ["node-18-dev", "node-18-run"]
+    assert sorted(engine.pushes) == sorted(
+        f"registry.test/node:{tag}" for tag in ("18.20.4", "18.20", "18", "18.20.4-dev", "18.20-dev", "18-dev")
+    )
+    state = run.store.get("node-18-run")
+    assert state.passed and state.decision == "build: new"
+    assert state.outcomes == {"build": "done", "test": "done", "push": "done"}
+    assert state.pushed["registry.test/node:18"] == registry.manifests[("node", "18")].digest
+
+    again = pipeline.execute(run_of(sample, tmp_path, engine, registry), "all")
+    assert again.exit_code == 0 and engine.builds == ["node-18-dev", "node-18-run"]
+    assert {o.status for o in again.items} == {Status.UNCHANGED}
+    assert run.store.get("node-18-run").decision == "published: already published"
+
+
+def test_plan_and_all_decide_alike(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    """Whatever the facts, plan prints what all then records as its decision."""
+    first = run_of(sample, tmp_path, engine, registry)
+    planned = pipeline.plan(first)
+    assert [(d.target.id, d.kind) for d in planned.values()] == [
+        ("node-18-dev", Kind.BUILD),
+        ("node-18-run", Kind.BUILD),
+    ]
+    assert not (tmp_path / "out").exists()  # a plan touches nothing
+    pipeline.execute(first, "build")
+    for command in ("test", "push", "all"):
+        run = run_of(sample, tmp_path, engine, registry)
+        planned = pipeline.plan(run)
+        pipeline.execute(run, command)
+        assert [f"{d.kind}: {d.reason}" for d in planned.values()] == [
+            run.store.get(target_id).decision for target_id in planned
+        ]
+
+
+def test_a_fresh_machine_takes_what_the_registry_serves(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    """Another machine (another engine and work folder), one registry: nothing is built, tested,
+    pushed or pulled; each record is the registry's."""
+    assert pipeline.execute(run_of(sample, tmp_path, engine, registry), "all").exit_code == 0
+    other = FakeEngine(sample, registry)
+    run = run_of(sample, tmp_path / "other", other, registry)
+    outcomes = pipeline.execute(run, "all")
+    assert outcomes.exit_code == 0 and not other.builds and not other.pushes and not other.pulls
+    assert {o.status for o in outcomes.items} == {Status.UNCHANGED}
+    state = run.store.get("node-18-run")
+    assert state.passed and state.version == "18.20.4" and state.image_id == registry.manifests[("node", "18")].image_id
+
+
+def test_a_failed_build_skips_its_run_image(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    engine.broken_builds.add("node-18-dev")
+    run = run_of(sample, tmp_path, engine, registry)
+    outcomes = pipeline.execute(run, "all")
+    assert outcomes.exit_code == 5
+    assert statuses(outcomes, "build") == {"node-18-dev": Status.FAILED, "node-18-run": Status.SKIPPED}
+    assert statuses(outcomes, "test") == statuses(outcomes, "push") == {}
+    assert run.store.get("node-18-run").error == "build: skipped: it needs node-18-dev, which failed"
+    assert not registry.manifests and "E: Unable to locate package" in logged(run)
+
+
+def test_an_image_failing_its_tests_is_not_pushed(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    engine.broken_tests.add("hello")  # node's run test
+    run = run_of(sample, tmp_path, engine, registry)
+    outcomes = pipeline.execute(run, "all")
+    assert outcomes.exit_code == 6
+    assert statuses(outcomes, "test") == {"node-18-dev": Status.DONE, "node-18-run": Status.FAILED}
+    assert statuses(outcomes, "push") == {"node-18-dev": Status.DONE}  # the dev image passed: published
+    failed = [t.name for t in run.store.get("node-18-run").tests if not t.ok]
+    assert failed == ["hello", "hello-any-uid", "hello-read-only"]
+    assert ("node", "18") not in registry.manifests and ("node", "18-dev") in registry.manifests
+    assert "birdhouse/node:18" not in engine.references  # not tagged for publishing
+
+
+def test_a_push_that_fails_is_retried_if_transient(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tenacity.nap.time.sleep", lambda seconds: None)  # no back-off in a unit test
+    engine.push_failures = [TransientError("503"), PublishError("unauthorized: authentication required")]
+    run = run_of(sample, tmp_path, engine, registry, jobs=1)
+    outcomes = pipeline.execute(run, "all")
+    assert outcomes.exit_code == 7
+    assert statuses(outcomes, "push") == {"node-18-dev": Status.FAILED, "node-18-run": Status.DONE}
+    assert "unauthorized" in run.store.get("node-18-dev").error
+
+
+def test_a_registry_that_does_not_answer(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    """Building needs no registry (said once); pushing does, and fails."""
+    registry.down = True
+    run = run_of(sample, tmp_path, engine, registry)
+    outcomes = pipeline.execute(run, "build")
+    assert outcomes.exit_code == 0 and engine.builds == ["node-18-dev", "node-18-run"]
+    assert logged(run).count("the registry does not answer") == 1
+    assert pipeline.execute(run_of(sample, tmp_path, engine, registry), "test").exit_code == 0
+    run = run_of(sample, tmp_path, engine, registry)
+    assert pipeline.execute(run, "push").exit_code == 7
+    assert [d.kind for d in pipeline.plan(run).values()] == [Kind.PUSH, Kind.PUSH]
+
+
+def test_separate_commands_carry_out_their_part(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    """test before build says so; build, test, push as CI runs them do what all does."""
+    outcomes = pipeline.execute(run_of(sample, tmp_path, engine, registry), "test")
+    assert outcomes.exit_code == 5 and "is not built" in outcomes.failures()[0].note
+    for command in ("build", "test", "push"):
+        assert pipeline.execute(run_of(sample, tmp_path, engine, registry), command).exit_code == 0
+    assert ("node", "18") in registry.manifests and engine.builds == ["node-18-dev", "node-18-run"]
+
+
+def test_a_published_image_missing_a_tag_is_mended(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    assert pipeline.execute(run_of(sample, tmp_path, engine, registry), "all").exit_code == 0
+    del registry.manifests[("node", "18.20.4")]  # a run stopped half way
+    other = FakeEngine(sample, registry)
+    run = run_of(sample, tmp_path / "other", other, registry)
+    outcomes = pipeline.execute(run, "all")
+    assert outcomes.exit_code == 0 and other.pushes == ["registry.test/node:18.20.4"] and not other.builds
+    assert other.pulls in (["registry.test/node:18.20"], ["registry.test/node:18"])  # to push it under the missing tag
+
+
+def test_the_layer_cache_serves_only_the_same_package_index() -> None:
+    current = Inputs("dockerfile", "context", "recipe:1", "index of today")
+    yesterday = Inputs("d", "c", "p", "index of yesterday")
+    assert cache_is_current((yesterday, Inputs("d", "c", "p", "index of today")), current)
+    assert not cache_is_current((yesterday,), current)
+    assert not cache_is_current((), current)
+
+
+# the scheduler
+
+
+def decisions_of(sample: catalog.Catalog) -> list[Decision]:
+    inputs = Inputs("d", "c", "p", "i")
+    return [Decision(t, Kind.BUILD, ("new",), inputs, Facts(State(t.id))) for t in expand(sample)]
+
+
+def test_parents_first_and_in_parallel(sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine) -> None:
+    run = run_of(sample, tmp_path, engine, FakeRegistry(), jobs=4)
     order: list[str] = []
     at_once: list[int] = []
     active = set()
     lock = threading.Lock()
 
-    def action(target: Target) -> None:
+    def action(decision: Decision) -> None:
+        target = decision.target
         with lock:
             active.add(target.id)
             at_once.append(len(active))
@@ -39,64 +234,72 @@ def test_parents_first_and_in_parallel(sample: catalog.Catalog, tmp_path: Path) 
             active.discard(target.id)
             order.append(target.id)
 
-    run.each("build", action)
-    assert sorted(order) == sorted(t.id for t in run.targets)
-    assert max(at_once) > 1
-    assert not run.failures
+    outcomes = run.each("build", action, decisions_of(sample))
+    assert sorted(order) == sorted(t.id for t in expand(sample))
+    assert max(at_once) > 1 and all(o.status is Status.DONE for o in outcomes)
 
 
-def test_a_failure_skips_its_dependents_and_names_them(sample: catalog.Catalog, tmp_path: Path) -> None:
-    run, stream = run_of(sample, tmp_path, jobs=2)
+def test_a_failure_skips_its_dependents_and_names_them(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine
+) -> None:
+    run = run_of(sample, tmp_path, engine, FakeRegistry())
     done: list[str] = []
 
-    def action(target: Target) -> str | None:
-        if target.id == "node-18-dev":
+    def action(decision: Decision) -> str | None:
+        if decision.target.id == "node-18-dev":
             raise BuildError("node-18-dev: apt-get failed")
-        done.append(target.id)
+        done.append(decision.target.id)
         return None
 
-    run.each("build", action)
-    assert set(run.failures) == {"node-18-dev", "node-18-run"}
-    assert "node-18-run: skipped: it needs node-18-dev, which failed" in str(run.failures["node-18-run"])
-    assert isinstance(run.failures["node-18-run"], BuildError)
-    assert sorted(done) == sorted(t.id for t in run.targets if t.language != "node" or t.version.version != "18")
-    log = stream.getvalue()
-    assert "✕ node-18-dev" in log and "- node-18-run              build: skipped" in log
-    assert "build: node-18-dev: apt-get failed" in (tmp_path / "state/node-18-dev.json").read_text()
+    outcomes = Outcomes(tuple(run.each("build", action, decisions_of(sample))))
+    assert {o.target for o in outcomes.failures()} == {"node-18-dev", "node-18-run"}
+    skipped = outcomes.failure("node-18-run")
+    assert skipped is not None and isinstance(skipped.error, BuildError)
+    assert skipped.note == "skipped: it needs node-18-dev, which failed" and outcomes.exit_code == 5
+    assert sorted(done) == sorted(t.id for t in expand(sample) if not t.id.startswith("node-18-"))
+    assert "✕ node-18-dev" in logged(run) and "- node-18-run              build: skipped" in logged(run)
+    assert run.store.get("node-18-dev").error == "build: node-18-dev: apt-get failed"
+    # a later stage leaves out what failed before it
+    later = run.each("test", lambda decision: None, decisions_of(sample), outcomes)
+    assert not {o.target for o in later} & {"node-18-dev", "node-18-run"}
 
 
 def test_a_failed_builds_log_is_folded_on_github(
-    sample: catalog.Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    run, stream = run_of(sample, tmp_path, jobs=1)
+    run = run_of(sample, tmp_path, engine, FakeRegistry(), jobs=1)
+    run.log = Log(tmp_path / "logs", io.StringIO())
 
-    def action(target: Target) -> None:
-        raise BuildError(f"{target.id}: apt-get failed", log="E: Unable to locate package nodejs\n")
+    def action(decision: Decision) -> None:
+        raise BuildError(f"{decision.target.id}: apt-get failed", log="E: Unable to locate package nodejs\n")
 
-    run.each("build", action, variants=("dev",))
-    out = stream.getvalue()
-    assert "::group::node-18-dev: the end of its build log\n  E: Unable to locate package nodejs\n::endgroup::" in out
+    run.each("build", action, [d for d in decisions_of(sample) if d.target.variant == "dev"])
+    expected = "::group::node-18-dev: the end of its build log\n  E: Unable to locate package nodejs\n::endgroup::"
+    assert expected in logged(run)
 
 
-def test_the_layer_cache_serves_only_the_same_package_index(sample: catalog.Catalog) -> None:
-    from builder import build
-    from builder.buildid import Inputs
+def test_a_stage_that_passes_clears_the_error_it_left(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine
+) -> None:
+    run = run_of(sample, tmp_path, engine, FakeRegistry())
+    run.store.put(State("node-18-dev", error="test: it broke"))
+    run.store.put(State("node-18-run", error="build: apt-get failed"))
+    node = [d for d in decisions_of(sample) if d.target.id.startswith("node-18-")]
+    run.each("test", lambda decision: "passed before, unchanged", node)
+    assert run.store.get("node-18-dev").error == ""
+    assert run.store.get("node-18-run").error == "build: apt-get failed"  # another stage's
+    assert run.store.get("node-18-dev").outcomes == {"test": "unchanged"}
 
-    target = next(t for t in expand(sample) if t.id == "python-3.11-run")
-    current = Inputs("dockerfile", "context", "recipe:1", "index of today")
 
-    class Engine:
-        def __init__(self, *packages: str) -> None:
-            self.labels = {f"sha256:{n}": Inputs("d", "c", "p", index).to_json() for n, index in enumerate(packages)}
+def test_outcomes_summary_and_exit_code() -> None:
+    from builder.run import Outcome
 
-        def image_ids(self, *labels: str) -> list[str]:
-            assert labels == ("dev.birdhouse.id=python-3.11-run",)
-            return list(self.labels)
-
-        def inspect(self, image_id: str) -> dict[str, object]:
-            return {"Config": {"Labels": {build.INPUTS: self.labels[image_id]}}}
-
-    assert build.cache_is_current(Engine("index of yesterday", "index of today"), target, current)  # type: ignore[arg-type]
-    assert not build.cache_is_current(Engine("index of yesterday"), target, current)  # type: ignore[arg-type]
-    assert not build.cache_is_current(Engine(), target, current)  # type: ignore[arg-type]
+    built = Outcomes((Outcome("a", "build", Status.DONE), Outcome("b", "build", Status.UNCHANGED, "why")))
+    tested = (
+        Outcome("a", "test", Status.FAILED, "boom", BuildError("boom")),
+        Outcome("b", "test", Status.FAILED, "boom", PublishError("boom")),
+    )
+    outcomes = built + tested
+    assert outcomes.summary() == "build: 1 done, 1 unchanged; test: 2 failed"
+    assert outcomes.exit_code == 5

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from builder import buildid, catalog, plan
+from builder import buildid, catalog, labels, plan
 from builder.errors import SelectionError
 from builder.targets import Target, expand
 
@@ -37,16 +37,6 @@ def test_build_ids_follow_every_input() -> None:
     assert buildid.Inputs.from_json("not json") is None
 
 
-def test_decisions(sample: catalog.Catalog) -> None:
-    node = target(sample, "node-18-run")
-    stale = buildid.Inputs("dockerfile", "context", "base", "old packages")
-    assert plan.decide(node, CURRENT, "", CURRENT, None).reasons == ("already published",)
-    assert plan.decide(node, CURRENT, CURRENT.build_id, stale, CURRENT).action == "push"
-    step = plan.decide(node, CURRENT, "", stale, None)
-    assert (step.action, step.reasons) == ("build", ("package updated",))
-    assert plan.decide(node, CURRENT, "", None, None).reasons == ("new",)
-
-
 def test_release_files_give_the_package_index_digests() -> None:
     release = (
         "Origin: Debian\nSHA256:\n"
@@ -61,7 +51,7 @@ def test_release_files_give_the_package_index_digests() -> None:
     )
 
 
-def modified(sample: catalog.Catalog, change: dict) -> catalog.Catalog:  # type: ignore[type-arg]
+def modified(sample: catalog.Catalog, change: dict[tuple[object, ...], object]) -> catalog.Catalog:
     data = yaml.safe_load((Path(__file__).parent / "catalog.yaml").read_text())
     for path, value in change.items():
         node = data
@@ -114,9 +104,15 @@ def test_shards_are_deterministic_and_keep_versions_together(sample: catalog.Cat
 
 
 def test_the_github_matrix_lists_versions_with_work(sample: catalog.Catalog) -> None:
+    from builder.decide import Facts, decide_all
+    from builder.seams import Served
+    from builder.state import State
+
     targets = expand(sample)
-    steps = [plan.decide(t, CURRENT, "", CURRENT if t.language == "node" else None, None) for t in targets]
-    matrix = json.loads(plan.github_matrix(steps))
+    published = Served("sha256:m", 1, "sha256:c", {labels.BUILD_ID: CURRENT.build_id})
+    facts = {t.id: Facts(State(t.id), served=published if t.language == "node" else None) for t in targets}
+    decisions = decide_all(targets, {t.id: CURRENT for t in targets}, facts)
+    matrix = json.loads(plan.github_matrix(list(decisions.values())))
     assert matrix == {
         "include": [
             {"name": "python-3.11", "images": "python-3.11-dev python-3.11-run"},

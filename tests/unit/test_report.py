@@ -5,10 +5,10 @@ from pathlib import Path
 
 from builder import catalog, report
 from builder.state import CheckResult, State
-from builder.targets import expand
+from builder.targets import Target, expand
 
 
-def states(sample: catalog.Catalog) -> tuple[list, dict[str, State]]:  # type: ignore[type-arg]
+def states(sample: catalog.Catalog) -> tuple[list[Target], dict[str, State]]:
     targets = [t for t in expand(sample, comparators=True) if t.language == "python"]
     ok = (CheckResult("hello", "run", True),)
     made = {

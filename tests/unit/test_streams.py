@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from builder.engine import Engine
+from builder.engine import DockerEngine
 from builder.errors import BuildError, PublishError, TransientError
 
 
@@ -31,14 +31,14 @@ class FakeAPI:
         return {"Id": "sha256:" + reference.removeprefix("sha256:").ljust(64, "0")}
 
 
-def engine(chunks: list[dict[str, Any]]) -> Engine:
-    fake = Engine.__new__(Engine)
+def engine(chunks: list[dict[str, Any]]) -> DockerEngine:
+    fake = DockerEngine.__new__(DockerEngine)
     fake.api = FakeAPI(chunks)
     return fake
 
 
 def test_build_returns_the_image_id(tmp_path: Any) -> None:
-    chunks = [
+    chunks: list[dict[str, Any]] = [
         {"stream": "Step 1/1 : FROM scratch\n"},
         {"aux": {"ID": "sha256:abc"}},
         {"stream": "Successfully built abc\n"},
@@ -49,7 +49,7 @@ def test_build_returns_the_image_id(tmp_path: Any) -> None:
 
 
 def test_an_error_chunk_raises_with_the_log(tmp_path: Any) -> None:
-    chunks = [
+    chunks: list[dict[str, Any]] = [
         {"stream": "Step 2/3 : RUN apt-get install nodejs\n"},
         {"stream": "E: Unable to locate package nodejs\n"},
         {"error": "The command '/bin/sh -c apt-get install nodejs' returned a non-zero code: 100"},
@@ -60,7 +60,7 @@ def test_an_error_chunk_raises_with_the_log(tmp_path: Any) -> None:
 
 
 def test_push_returns_the_acknowledged_digest() -> None:
-    chunks = [
+    chunks: list[dict[str, Any]] = [
         {"status": "Pushed", "id": "abc"},
         {"status": "3.11: digest: sha256:feed size: 1234"},
         {"aux": {"Tag": "3.11", "Digest": "sha256:feed", "Size": 1234}},
@@ -78,7 +78,10 @@ def test_push_returns_the_acknowledged_digest() -> None:
     ],
 )
 def test_push_errors_arrive_in_the_stream(message: str, kind: type[Exception]) -> None:
-    chunks = [{"status": "Preparing", "id": "abc"}, {"errorDetail": {"message": message}, "error": message}]
+    chunks: list[dict[str, Any]] = [
+        {"status": "Preparing", "id": "abc"},
+        {"errorDetail": {"message": message}, "error": message},
+    ]
     with pytest.raises(kind) as raised:
         engine(chunks).push("127.0.0.1:5000/python", "3.11", io.StringIO())
     assert type(raised.value) is kind

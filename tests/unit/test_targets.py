@@ -6,10 +6,10 @@ import pytest
 
 from builder import catalog
 from builder.errors import SelectionError
-from builder.targets import expand, floating_tags, ladder, select, variant_tag
+from builder.targets import Target, expand, floating_tags, ladder, select, variant_tag
 
 
-def ids(targets: list) -> list[str]:
+def ids(targets: list[Target]) -> list[str]:
     return [target.id for target in targets]
 
 

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,8 +18,8 @@ WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 MAKE_TARGETS = set(re.findall(r"^([a-z-]+):", (ROOT / "Makefile").read_text(), re.MULTILINE))
 
 
-def load(path: Path) -> dict:  # type: ignore[type-arg]
-    data: dict = yaml.safe_load(path.read_text())  # type: ignore[type-arg]
+def load(path: Path) -> dict[Any, Any]:
+    data: dict[Any, Any] = yaml.safe_load(path.read_text())
     return data
 
 

@@ -1,0 +1,207 @@
+"""Typed fakes of the two seams (builder.seams): an engine and a registry that keep images in
+memory, so that unit tests drive every decision and stage, failures included, without Docker.
+
+The engine answers the sample catalog's version probes and smoke tests as a good image would;
+a test breaks what it wants broken (a build, a test, a push, the registry)."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import tarfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder import labels
+from builder.catalog import Catalog
+from builder.errors import BuildError, HostError, TransientError
+from builder.seams import RunResult, Served
+from builder.smoketest import ANY_UID, NONROOT
+
+VERSIONS = {"node": "v{}.20.4", "python": "Python {}.5"}  # what the sample's probes print
+
+
+@dataclass
+class Image:
+    labels: dict[str, str]
+    size: int = 50_000_000
+
+
+@dataclass
+class FakeRegistry:
+    """A registry serving what FakeEngine pushes; `down` makes it stop answering."""
+
+    host: str = "registry.test"
+    username: str | None = None
+    password: str | None = None
+    down: bool = False
+    manifests: dict[tuple[str, str], Served] = field(default_factory=dict)  # (language, tag) -> what it serves
+    asked: list[str] = field(default_factory=list)
+
+    @property
+    def local(self) -> bool:
+        return False
+
+    def repository(self, language: str) -> str:
+        return f"{self.host}/{language}"
+
+    def _answer(self, what: str) -> None:
+        self.asked.append(what)
+        if self.down:
+            raise TransientError(f"reading https://{self.host}/v2/{what}: connection refused")
+
+    def served(self, language: str, tag: str) -> Served | None:
+        self._answer(f"{language}/manifests/{tag}")
+        return self.manifests.get((language, tag))
+
+    def digest(self, language: str, tag: str) -> str | None:
+        self._answer(f"HEAD {language}/manifests/{tag}")
+        served = self.manifests.get((language, tag))
+        return served.digest if served else None
+
+
+@dataclass
+class FakeEngine:
+    """An engine of in-memory images. Builds take their labels and version from the catalog;
+    containers answer the catalog's probes and tests; pushes go to registry."""
+
+    catalog: Catalog
+    registry: FakeRegistry
+    images: dict[str, Image] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)  # repository:tag -> image id
+    broken_builds: set[str] = field(default_factory=set)  # target ids whose build fails
+    broken_tests: set[str] = field(default_factory=set)  # test names that fail
+    push_failures: list[Exception] = field(default_factory=list)  # raised by the next pushes, in turn
+    builds: list[str] = field(default_factory=list)  # target ids, in the order built
+    pushes: list[str] = field(default_factory=list)  # references, in the order pushed
+    pulls: list[str] = field(default_factory=list)
+    _ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def add(self, marks: dict[str, str]) -> str:
+        """A new image with these labels; its id."""
+        image_id = f"sha256:{next(self._ids):064x}"
+        self.images[image_id] = Image(dict(marks))
+        return image_id
+
+    def _resolve(self, reference: str) -> str | None:
+        return reference if reference in self.images else self.references.get(reference)
+
+    # images
+
+    def image_id(self, reference: str) -> str | None:
+        return self._resolve(reference)
+
+    def inspect(self, reference: str) -> dict[str, Any]:
+        image_id = self._resolve(reference)
+        if image_id is None:
+            raise HostError(f"no such image: {reference}")
+        image = self.images[image_id]
+        return {"Id": image_id, "Size": image.size, "Config": {"Labels": image.labels, "User": "65532:65532"}}
+
+    def tag(self, image_id: str, repository: str, tag: str) -> None:
+        self.references[f"{repository}:{tag}"] = image_id
+
+    def untag(self, reference: str) -> None:
+        self.references.pop(reference, None)
+
+    def image_ids(self, *wanted: str) -> list[str]:
+        pairs = [label.split("=", 1) for label in wanted]
+        return [i for i, image in self.images.items() if all(image.labels.get(k) == v for k, v in pairs)]
+
+    def labelled(self, key: str) -> dict[str, dict[str, str]]:
+        newest_first = reversed(list(self.images.items()))
+        return {image_id: dict(image.labels) for image_id, image in newest_first if key in image.labels}
+
+    @contextmanager
+    def export(self, image: str) -> Iterator[tarfile.TarFile]:
+        """A clean run image's files: its runtime, the library floor, a CA bundle, passwd."""
+        files = {"etc/ssl/certs/ca-certificates.crt": b"-----BEGIN CERTIFICATE-----", "etc/passwd": b"nonroot"}
+        files |= {f"usr/lib/x86_64-linux-gnu/{name}": b"lib" for name in self.catalog.library_floor.libraries}
+        files |= {"usr/bin/runtime": b"runtime"}
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for name, data in files.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        buffer.seek(0)
+        with tarfile.open(fileobj=buffer) as tar:
+            yield tar
+
+    def import_tarball(self, tarball: Path, reference: str, changes: list[str]) -> None:
+        self.references[reference] = self.add({})
+
+    def pull(self, reference: str) -> None:
+        repository, tag = reference.rsplit(":", 1)
+        served = self.registry.manifests.get((repository.rsplit("/", 1)[-1], tag))
+        if served is None:
+            raise HostError(f"cannot pull {reference}: not found")
+        self.pulls.append(reference)
+        self.images[served.image_id] = Image(dict(served.labels))
+        self.references[reference] = served.image_id
+
+    # builds
+
+    def build(
+        self,
+        context: Path,
+        log: io.TextIOBase,
+        *,
+        labels: Mapping[str, str] | None = None,
+        nocache: bool = False,
+        proxy: str | None = None,
+    ) -> str:
+        target_id = context.name
+        if target_id in self.broken_builds:
+            raise BuildError(f"build of {target_id}: apt-get failed", log="E: Unable to locate package\n")
+        self.builds.append(target_id)
+        return self.add(dict(labels or {}))
+
+    def stamp(self, image_id: str, labels: Mapping[str, str], log: io.TextIOBase) -> str:
+        return self.add({**self.images[image_id].labels, **labels})
+
+    # containers
+
+    def run(
+        self,
+        image: str,
+        command: list[str] | None = None,
+        *,
+        entrypoint: list[str] | None = None,
+        user: str | None = None,
+        files: Mapping[str, bytes] | None = None,
+        extract: str | None = None,
+        read_only: bool = False,
+        timeout: int = 900,
+    ) -> RunResult:
+        """What a good image prints: its version to a probe, a test's expected output to a test
+        (as the uid it runs as); the dev half of a pair test leaves an empty /out."""
+        words = [*(entrypoint or []), *(command or [])]
+        target_id = self.images[self._resolve(image) or image].labels.get(labels.ID, "")
+        language, version, _ = target_id.split("-")
+        if extract:
+            return RunResult(0, "", archive=b"")
+        entry = next(v for v in self.catalog.languages[language].versions if v.version == version)
+        for test in entry.tests:
+            if words in ([*test.entrypoint, *test.args], list(test.command)) or words == list(test.args):
+                output = test.expect.replace(NONROOT, ANY_UID) if user and user.startswith(ANY_UID) else test.expect
+                return RunResult(1, "it broke") if test.name in self.broken_tests else RunResult(0, output + "\n")
+        return RunResult(0, VERSIONS[language].format(version) + "\n")
+
+    # registry
+
+    def login(self, registry: str, username: str, password: str) -> None:
+        pass
+
+    def push(self, repository: str, tag: str, log: io.TextIOBase) -> str:
+        if self.push_failures:
+            raise self.push_failures.pop(0)
+        image_id = self.references[f"{repository}:{tag}"]
+        digest = "sha256:" + image_id.removeprefix("sha256:")[::-1]  # one manifest per image, whatever its tags
+        self.pushes.append(f"{repository}:{tag}")
+        served = Served(digest, 10_000_000, image_id, dict(self.images[image_id].labels))
+        self.registry.manifests[(repository.rsplit("/", 1)[-1], tag)] = served
+        return digest
