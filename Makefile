@@ -1,57 +1,67 @@
 # birdhouse: `make all` builds, tests and pushes the catalog; `make test` runs the tests.
-# Both install and start what is missing first (scripts/setup.sh). CI runs `make test`.
+# Both install and start what is missing first (scripts/setup.sh, as root). CI runs `make test`.
+# unit, lint, typecheck and format need only the Python environment, made without root.
 PYTHON := .venv/bin/python
+VENV := .venv/.installed
 IMAGES ?=
 REGISTRY_HOME := $(or $(BIRDHOUSE_HOME),/var/lib/birdhouse)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup all list plan render build report bench test unit integration lint format typecheck registry-gc clean
+.PHONY: help venv setup all list plan render build report bench test unit integration lint format typecheck registry-gc clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  IMAGES='python-*' narrows all/plan/render/build to matching image ids"
+	@echo "  IMAGES='python-*' narrows all/plan/render/build/report to matching image ids"
 
-setup: ## install and start what is missing: Debian packages, .venv, the engine, the package cache
+venv: $(VENV) ## the Python environment in .venv (no root needed), remade when pyproject.toml changes
+
+$(VENV): pyproject.toml
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(VENV)
+
+setup: $(VENV) ## (root) install and start what is missing: Debian packages, the engine, the package cache
 	@scripts/setup.sh
 
 all: setup ## the main job: build, test and push every image to the registry, then the table
 	$(PYTHON) -m builder all $(IMAGES)
 
-list: setup ## list the catalog's images
+list: $(VENV) ## list the catalog's images
 	$(PYTHON) -m builder list $(IMAGES)
 
-plan: setup ## print what a run would do, touching nothing
+plan: $(VENV) ## print what a run would do and why, touching nothing
 	$(PYTHON) -m builder plan $(IMAGES)
 
-render: setup ## write the Dockerfiles to out/render/<id>/
+render: $(VENV) ## write the Dockerfiles to out/render/<id>/
 	$(PYTHON) -m builder render $(IMAGES)
 
 build: setup ## build (no tests, no push)
 	$(PYTHON) -m builder build $(IMAGES)
 
-report: setup ## write out/report.{json,html,md} from the last run
+report: $(VENV) ## write out/report.{json,html,md} from the last run
 	$(PYTHON) -m builder report $(IMAGES)
 
-bench: setup ## the speed goals, measured side by side (after `make all`)
-	$(PYTHON) bench/bench.py
+bench: setup ## (after `make all`) build the fat comparators, measure the goals side by side, write docs/performance.md
+	$(PYTHON) -m builder report --compare-fat $(IMAGES)
+	$(PYTHON) bench/bench.py --write docs/performance.md
 
 test: setup lint typecheck unit integration ## every check CI runs: lint, types, unit and integration tests
 
-unit: setup ## unit tests: pure logic, no Docker, seconds
+unit: $(VENV) ## unit tests: pure logic, no Docker, seconds
 	$(PYTHON) -m pytest tests/unit -q
 
 integration: setup ## integration tests on the real engine and registry
 	$(PYTHON) -m pytest tests/integration -q
 
-lint: setup ## ruff lint and format check
+lint: $(VENV) ## ruff lint and format check
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 
-format: setup ## apply ruff's fixes and formatting
+format: $(VENV) ## apply ruff's fixes and formatting
 	$(PYTHON) -m ruff check --fix .
 	$(PYTHON) -m ruff format .
 
-typecheck: setup ## mypy, strict, on builder/
+typecheck: $(VENV) ## mypy, strict, on builder/ and tests/
 	$(PYTHON) -m mypy
 
 registry-gc: ## reclaim the embedded registry's disk: drops images no tag names (their old digests stop resolving)

@@ -1,16 +1,21 @@
 #!/bin/bash
 # Install and start what birdhouse needs, skipping what is already there:
 #   Debian packages (docker.io, docker-registry, mmdebstrap, apt-cacher-ng; chromium for the
-#   report test), the Python venv in .venv, a running Docker engine, and the package cache on
-#   127.0.0.1:3142. The embedded registry is started by the builder when it pushes there.
+#   report test; npm for the tests' npm fixtures; iproute2), a running Docker engine, and the
+#   package cache on 127.0.0.1:3142. The embedded registry is started by the builder when it
+#   pushes there. The Python environment (.venv) is the Makefile's, made before this runs.
 # Idempotent; as root on Debian 12 it needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker.io docker-registry mmdebstrap apt-cacher-ng chromium)
+# A Debian package is installed only where its command is missing: an engine that already answers
+# (the host's Docker, or DOCKER_HOST) is used as it is. npm fetches the tests' npm fixtures.
+engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+declare -A wanted=([docker-registry]=docker-registry [mmdebstrap]=mmdebstrap [apt-cacher-ng]=apt-cacher-ng [chromium]=chromium [npm]=npm [ip]=iproute2)
+engine_answers || wanted[dockerd]=docker.io
 missing=()
-for package in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+for command in "${!wanted[@]}"; do
+	command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || missing+=("${wanted[$command]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
@@ -20,14 +25,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}"
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-# The venv, refreshed when pyproject.toml changes.
-if [ ! -x .venv/bin/python ] || [ pyproject.toml -nt .venv/.installed ]; then
-	echo "setup: creating the Python environment in .venv"
-	python3 -m venv .venv
-	.venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch .venv/.installed
 fi
 
 # The Docker engine: DOCKER_HOST if set, else the local socket, started here if nothing answers.

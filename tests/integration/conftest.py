@@ -18,7 +18,7 @@ import requests
 from builder import services
 from builder.bases import base_image
 from builder.catalog import load
-from builder.engine import Engine
+from builder.engine import DockerEngine
 from builder.errors import HostError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,9 +33,9 @@ def unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def engine() -> Iterator[Engine]:
+def engine() -> Iterator[DockerEngine]:
     try:
-        engine = Engine.connect()
+        engine = DockerEngine.connect()
     except HostError as error:
         unavailable(f"Docker engine ({error})")
     catalog = load(ROOT / "catalog.yaml")
@@ -50,7 +50,7 @@ def engine() -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def registry(engine: Engine) -> Iterator[str]:
+def registry(engine: DockerEngine) -> Iterator[str]:
     try:
         services.ensure_registry(REGISTRY)
     except HostError as error:
@@ -70,7 +70,8 @@ def repositories() -> Iterator[str]:
     """Every repository of the registry, page by page (it serves at most 1000 names a page)."""
     last = ""
     while True:
-        page = requests.get(f"http://{REGISTRY}/v2/_catalog", params={"n": 100, "last": last}, timeout=10).json()
+        params: dict[str, str | int] = {"n": 100, "last": last}
+        page = requests.get(f"http://{REGISTRY}/v2/_catalog", params=params, timeout=10).json()
         names = page.get("repositories") or []
         yield from names
         if len(names) < 100:
@@ -104,7 +105,7 @@ class Names:
 
 @pytest.fixture
 def names(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, engine: Engine, registry: str
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, engine: DockerEngine, registry: str
 ) -> Names:
     own = f"{SESSION}/{request.node.name.split('[')[0].removeprefix('test_').replace('_', '-')}"
     own += f"-{secrets.token_hex(2)}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from builder.cli import main
-from builder.engine import Engine
+from builder.engine import DockerEngine
 from builder.state import Store
 
 from .conftest import Names
@@ -19,12 +19,12 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize(
     ("language", "version", "probe", "full"),
     [
-        ("python", "3.11", ["-c", "import os; print(os.getuid())"], "3.11."),
+        ("python", "3.13", ["-c", "import os; print(os.getuid())"], "3.13."),
         ("node", "18", ["-e", "console.log(process.getuid())"], "18."),
     ],
 )
 def test_build_test_push_and_run_from_the_registry(
-    engine: Engine, names: Names, language: str, version: str, probe: list[str], full: str
+    engine: DockerEngine, names: Names, language: str, version: str, probe: list[str], full: str
 ) -> None:
     assert main(["all", "--out", str(names.out), f"{language}-{version}-*"]) == 0
 
@@ -49,70 +49,77 @@ def test_build_test_push_and_run_from_the_registry(
 
 
 def test_an_image_that_fails_its_tests_is_neither_tagged_nor_pushed(
-    engine: Engine, names: Names, catalog_copy: Path
+    engine: DockerEngine, names: Names, catalog_copy: Path
 ) -> None:
     text = catalog_copy.read_text()
     catalog_copy.write_text(text.replace("expect: hello from python as uid 65532", "expect: hello from elsewhere"))
-    assert main(["all", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.11-*"]) == 6
+    assert main(["all", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.13-*"]) == 6
 
-    assert names.pushed("python", "3.11") is None
-    assert engine.image_id(f"{names.local}/python:3.11") is None
-    assert engine.image_id(f"{names.local}/candidate:python-3.11-run")  # built, kept for a look
-    failed = [t for t in Store(names.out / "state").get("python-3.11-run").tests if not t.ok]
+    assert names.pushed("python", "3.13") is None
+    assert engine.image_id(f"{names.local}/python:3.13") is None
+    assert engine.image_id(f"{names.local}/candidate:python-3.13-run")  # built, kept for a look
+    failed = [t for t in Store(names.out / "state").get("python-3.13-run").tests if not t.ok]
     assert [t.name for t in failed] == ["hello", "hello-any-uid", "hello-read-only"]
     assert "expected 'hello from elsewhere', got:\nhello from python as uid 65532" in failed[0].detail
     # its dev image passed: that one is published
-    assert names.pushed("python", "3.11-dev")
+    assert names.pushed("python", "3.13-dev")
 
 
-def test_an_image_with_a_shell_breaks_the_policy(engine: Engine, names: Names, catalog_copy: Path) -> None:
+def test_an_image_with_a_shell_breaks_the_policy(engine: DockerEngine, names: Names, catalog_copy: Path) -> None:
     text = catalog_copy.read_text()
     catalog_copy.write_text(
         text.replace("        - /usr/bin/python{version}\n", "        - /usr/bin/python{version}\n        - /bin/sh\n")
     )
-    assert main(["all", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.11-run"]) == 6
-    failed = [t.name for t in Store(names.out / "state").get("python-3.11-run").tests if not t.ok]
+    assert main(["all", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.13-run"]) == 6
+    failed = [t.name for t in Store(names.out / "state").get("python-3.13-run").tests if not t.ok]
     assert failed == ["no-shell"]
-    assert names.pushed("python", "3.11") is None
+    assert names.pushed("python", "3.13") is None
 
 
 def test_a_version_other_than_the_catalog_fails_the_build_before_any_tag(
-    engine: Engine, names: Names, catalog_copy: Path, capsys: pytest.CaptureFixture[str]
+    engine: DockerEngine, names: Names, catalog_copy: Path
 ) -> None:
     text = catalog_copy.read_text()
     fake = 'command: ["/usr/bin/python{version}", -c, "print(\'Python 3.10.9\')"]'
     catalog_copy.write_text(text.replace('command: ["/usr/bin/python{version}", --version]', fake))
-    assert main(["build", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.11-dev"]) == 5
-    assert "reports python 3.10.9, but the catalog says 3.11: nothing was tagged" in capsys.readouterr().err
-    assert engine.image_id(f"{names.local}/candidate:python-3.11-dev") is None
+    assert main(["build", "--catalog", str(catalog_copy), "--out", str(names.out), "python-3.13-dev"]) == 5
+    state = Store(names.out / "state").get("python-3.13-dev")
+    assert "reports python 3.10.9, but the catalog says 3.13: nothing was tagged" in state.error
+    assert state.outcomes == {"build": "failed"}
+    assert engine.image_id(f"{names.local}/candidate:python-3.13-dev") is None
+
+
+def report_of(out: Path) -> dict[str, dict[str, object]]:
+    """out/report.json, by image."""
+    return {row["id"]: row for row in json.loads((out / "report.json").read_text())}
 
 
 def test_a_second_run_builds_and_pushes_nothing(
-    engine: Engine, names: Names, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    engine: DockerEngine, names: Names, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert main(["all", "--out", str(names.out), "python-3.11-*"]) == 0
+    assert main(["all", "--out", str(names.out), "python-3.13-*"]) == 0
+    first = report_of(names.out)
+    assert main(["all", "--out", str(names.out), "python-3.13-*"]) == 0
+    report = report_of(names.out)
+    for image in ("python-3.13-dev", "python-3.13-run"):
+        assert report[image]["decision"] == "published: already published"
+        assert report[image]["outcomes"] == {"build": "unchanged", "test": "unchanged", "push": "unchanged"}
+        assert report[image]["digest"] == first[image]["digest"]
     capsys.readouterr()
 
-    assert main(["all", "--out", str(names.out), "python-3.11-*"]) == 0
-    err = capsys.readouterr().err
-    for image in ("python-3.11-dev", "python-3.11-run"):
-        lines = [line for line in err.splitlines() if line.split()[1:2] == [image]]
-        assert any("build: unchanged since it was built" in line for line in lines), err
-        assert any("test: passed before, unchanged" in line for line in lines), err
-        assert any(": already published, unchanged" in line for line in lines), err
-
-    assert main(["plan", "--json", "--out", str(names.out), "python-3.11-*"]) == 0
+    assert main(["plan", "--json", "--out", str(names.out), "python-3.13-*"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert [(step["id"], step["action"], step["reasons"]) for step in plan] == [
-        ("python-3.11-dev", "nothing", ["already published"]),
-        ("python-3.11-run", "nothing", ["already published"]),
+        ("python-3.13-dev", "published", ["already published"]),
+        ("python-3.13-run", "published", ["already published"]),
     ]
-    assert main(["plan", "--format", "github-matrix", "--out", str(names.out), "python-3.11-*"]) == 0
+    assert main(["plan", "--format", "github-matrix", "--out", str(names.out), "python-3.13-*"]) == 0
     assert json.loads(capsys.readouterr().out) == {"include": []}
 
     # a fresh work folder, as on another machine with the same engine: nothing is rebuilt or pushed
     fresh = tmp_path / "fresh"
-    assert main(["all", "--out", str(fresh), "python-3.11-*"]) == 0
-    err = capsys.readouterr().err
-    assert err.count("unchanged: the engine holds an image of this build id") == 2, err
-    assert err.count("already published, unchanged") == 2, err
+    assert main(["all", "--out", str(fresh), "python-3.13-*"]) == 0
+    report = report_of(fresh)
+    for image in ("python-3.13-dev", "python-3.13-run"):
+        assert report[image]["outcomes"] == {"build": "unchanged", "test": "unchanged", "push": "unchanged"}
+        assert report[image]["passed"] and report[image]["digest"] == first[image]["digest"]

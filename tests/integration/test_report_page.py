@@ -18,7 +18,7 @@ ROWS = [
     report.Row(
         id=f"{language}-run", language=language, variant="run", version="1.0.0", tags=("1.0.0", "1"),
         digest="sha256:abc", size=run, compressed=run // 3, floor=run - 100_000, dev_size=dev, fat_size=fat,
-        tests={"hello": True}, passed=True, error="",
+        libraries=4_000_000, tests={"hello": True}, passed=True, error="",
     )
     for language, fat, dev, run in (("node", 1_150_000_000, 850_000_000, 97_000_000), ("python", 1_100_000_000, 630_000_000, 29_000_000))
 ]  # fmt: skip
