@@ -23,9 +23,11 @@ shift $((OPTIND - 1))
 [ $# -ge 1 ] || { echo "usage: birdhouse-closure [-x EXCLUDED]... [-l LIBRARY]... ROOT PATH..." >&2; exit 2; }
 root=$1
 shift
-# Each library by name, as the loader's cache (ldconfig) knows it.
+# Each library by name, as the loader's cache (ldconfig) knows it (read whole: awk stopping early
+# would break ldconfig's pipe).
+[ ${#libraries[@]} -eq 0 ] || cache=$(ldconfig -p)
 for name in "${libraries[@]}"; do
-	path=$(ldconfig -p | awk -v name="$name" '$1 == name { print $NF; exit }')
+	path=$(awk -v name="$name" '$1 == name { print $NF; exit }' <<<"$cache")
 	[ -n "$path" ] || { echo "closure: the library $name is not installed" >&2; exit 1; }
 	set -- "$@" "$path"
 done
