@@ -5,14 +5,19 @@
 3. 2 workers against 1 on a cold subset       goal: ≥ 1.5× faster
 4. a warm package cache against a cold one    goal: ≥ 2× faster
 
-Usage: .venv/bin/python bench/bench.py [--steps STEP ...] [--images GLOB ...] [--subset ID ...]. It
-prints the figures and the ratios; --images narrows 1 and 2, --subset names the cold images of 3 and 4.
-Nothing it does is pushed: steps 2-4 build into folders of their own and push nowhere."""
+Usage: .venv/bin/python bench/bench.py [--steps STEP ...] [--images GLOB ...] [--subset ID ...]
+[--write docs/performance.md]. It prints the figures and the ratios; --images narrows 1 and 2, --subset
+names the cold images of 3 and 4. Nothing it does is pushed: steps 2-4 build into folders of their own
+and push nowhere. --write also writes them, with the sizes of out/report.json (`make bench` runs
+`report --compare-fat` first, for the fat comparators), the date and the machine, to a markdown page."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -147,11 +152,74 @@ STEPS = {
 }
 
 
+# distroless's Java images ship a whole JRE: gcr.io/distroless/java21-debian12 is about 220 MB
+DISTROLESS_JAVA_MB = 220
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "?")  # fmt: skip
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.freedesktop_os_release().get('PRETTY_NAME', platform.system())}, {os.cpu_count()} × {cpu}, {memory:.0f} GiB"
+
+
+def mb(n: float) -> str:
+    return f"{n / 1e6:.1f} MB" if n else "-"
+
+
+def ratio(value: float | None) -> str:
+    return f"{value:.1f}×" if value else "-"
+
+
+def sizes(report: Path) -> list[str]:
+    """The run images' sizes from the last report, as a markdown table, and the JVM's beside distroless's."""
+    rows = [row for row in json.loads(report.read_text()) if row["variant"] == "run" and row["size"]]
+    lines = [
+        "| run image | size | compressed | closure floor | library floor adds | overhead | dev ÷ run | fat ÷ run |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['id']} | {mb(row['size'])} | {mb(row['compressed'])} | {mb(row['floor'])} | "
+            f"{'+' + mb(row['libraries']) if row['libraries'] else '-'} | {row['overhead'] or 0:.3f}× | "
+            f"{ratio(row['dev_ratio'])} | {ratio(row['fat_ratio'])} |"
+        )
+    jvm = [row for row in rows if row["id"].startswith(("java-", "kotlin-", "scala-", "clojure-"))]
+    if jvm:
+        low, high = min(r["size"] for r in jvm), max(r["size"] for r in jvm)
+        lines += ["", f"The JVM run images (a JRE with every module but tools and desktop-only ones, and fonts) "
+                  f"are {mb(low)} to {mb(high)}; distroless's Java images, a whole JRE, are about {DISTROLESS_JAVA_MB} MB."]  # fmt: skip
+    floors = [row["libraries"] for row in rows if row["libraries"]]
+    if floors:
+        lines += ["", f"The library floor adds {mb(min(floors))} to {mb(max(floors))} to a run image, "
+                  f"{mb(sum(floors) / len(floors))} on average ({len(floors)} run images; static and go's hold none)."]  # fmt: skip
+    return lines
+
+
+def write(path: Path, measured: list[str]) -> None:
+    report = ROOT / "out" / "report.json"
+    page = [
+        "# Performance",
+        "",
+        f"Written by `make bench` on {datetime.date.today().isoformat()}, on {machine()}.",
+        "",
+        "## Speed goals",
+        "",
+        *(f"- {line.strip()}" for line in measured),
+        "",
+        "## Sizes",
+        "",
+        *(sizes(report) if report.exists() else ["No report yet: `make all` first."]),
+    ]
+    path.write_text("\n".join(page) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--subset", nargs="+", default=["python-3.11-dev", "node-18-dev"], help="images for 3 and 4")
+    parser.add_argument("--subset", nargs="+", default=["python-3.13-dev", "node-18-dev"], help="images for 3 and 4")
     parser.add_argument("--images", nargs="+", default=[], help="globs narrowing 1 and 2 (default: the catalog)")
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS), help="which goals to measure")
+    parser.add_argument("--write", type=Path, metavar="PAGE", help="also write the figures and sizes to PAGE")
     args = parser.parse_args()
     lines = []
     with tempfile.TemporaryDirectory(prefix="birdhouse-bench-") as tmp:
@@ -160,6 +228,8 @@ def main() -> None:
             for line in STEPS[step](work / step, args):
                 print(line, flush=True)
                 lines.append(line)
+    if args.write:
+        write(args.write, lines)
     verdicts = [line for line in lines if line.startswith(("✓", "✕"))]
     sys.exit(0 if all(line.startswith("✓") for line in verdicts) else 1)
 
