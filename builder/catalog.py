@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import json
 import re
@@ -13,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
+from builder import yamlfile
 from builder.errors import CatalogError
 
 VARIANTS = ("dev", "run")
@@ -82,6 +81,30 @@ class Fixture:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A name an image answers to. link: a link to that file is made; script (dev only): a script
+    running that command line is made; neither: the packages put it on PATH."""
+
+    name: str
+    link: str = ""
+    script: str = ""
+    ask: tuple[str, ...] = ("--version",)
+    version: bool = False  # its answer holds the catalog's version
+    kind: str = "runtime"  # runtime, compiler, package-manager or tool
+
+    @property
+    def made(self) -> bool:
+        """Whether the image's template makes it (a link or a script), rather than its packages."""
+        return bool(self.link or self.script)
+
+
+@dataclass(frozen=True)
+class Commands:
+    dev: tuple[Command, ...] = ()
+    run: tuple[Command, ...] = ()
+
+
+@dataclass(frozen=True)
 class SmokeTest:
     """One smoke test. kind is run, dev or pair; build is the dev half of a pair test; fixtures
     name the fetched packages it gets at /fixtures/<name>."""
@@ -109,6 +132,8 @@ class Version:
     tests: tuple[SmokeTest, ...]
     blocked: str | None = None  # why it cannot be built now
     fixtures: tuple[Fixture, ...] = ()
+    commands: Commands = Commands()
+    example: str = ""  # what images/<language>/example prints, built with this version's images
 
     def fixture(self, name: str) -> Fixture:
         return next(fixture for fixture in self.fixtures if fixture.name == name)
@@ -138,22 +163,22 @@ class Catalog:
     library_floor: LibraryFloor
     languages: Mapping[str, Language]
 
+    def toolchain(self, kind: str) -> frozenset[str]:
+        """The names of every language's dev commands of a kind (compiler, package-manager): the
+        policy keeps them out of every run image."""
+        return frozenset(
+            command.name
+            for language in self.languages.values()
+            for version in language.versions
+            for command in version.commands.dev
+            if command.kind == kind
+        )
+
 
 def _schema() -> dict[str, Any]:
     text = resources.files("builder").joinpath("catalog.schema.json").read_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
-
-
-def _plain(node: Any) -> Any:
-    """YAML reads `2025-04-30` as a date; the schema (and JSON) want the string."""
-    if isinstance(node, dict):
-        return {key: _plain(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_plain(value) for value in node]
-    if isinstance(node, datetime.date):
-        return node.isoformat()
-    return node
 
 
 def _where(path: Any) -> str:
@@ -237,7 +262,17 @@ def _version(name: str, language: dict[str, Any], entry: dict[str, Any], floor: 
         tests=tests,
         blocked=entry.get("blocked"),
         fixtures=fixtures,
+        example=language["example"]["expect"],
+        commands=Commands(
+            dev=tuple(_command(spec, v, "tool") for spec in language["commands"]["dev"]),
+            run=tuple(_command(spec, v, "runtime") for spec in language["commands"]["run"]),
+        ),
     )
+
+
+def _command(spec: dict[str, Any], version: str, kind: str) -> Command:
+    spec = {"kind": kind, **_substitute(spec, version)}
+    return Command(**spec)
 
 
 def _check_semantics(data: dict[str, Any], path: Path) -> None:
@@ -277,16 +312,9 @@ def _check_semantics(data: dict[str, Any], path: Path) -> None:
         raise CatalogError(f"{path}: invalid catalog:\n  " + "\n  ".join(problems))
 
 
-# libyaml's safe loader where PyYAML has it: the catalog is read on every command, 10× faster
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def parse(text: str, path: Path) -> Catalog:
     """Validate a catalog's text and build its records; raise CatalogError naming what is wrong."""
-    try:
-        data = _plain(yaml.load(text, Loader=SAFE_LOADER))
-    except yaml.YAMLError as error:
-        raise CatalogError(f"{path}: not valid YAML: {error}") from None
+    data = yamlfile.load(text, path)
     _validate(data, path)
     _check_semantics(data, path)
     defaults = data.get("defaults", {})
@@ -330,9 +358,5 @@ def parse(text: str, path: Path) -> Catalog:
 
 
 def load(path: Path) -> Catalog:
-    """Read and parse the catalog at path."""
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise CatalogError(f"{path}: cannot read the catalog: {error.strerror}") from None
-    return parse(text, path)
+    """Read and parse the catalog at path (a regular file of a sane size, builder.yamlfile)."""
+    return parse(yamlfile.read(path), path)

@@ -11,13 +11,17 @@ import sys
 from pathlib import Path
 
 from builder import catalog as catalog_module
-from builder import pipeline
+from builder import debug as debugging
+from builder import docs, pipeline
 from builder import plan as plan_module
 from builder.catalog import Catalog
 from builder.decide import Kind
+from builder.engine import DockerEngine
 from builder.errors import BirdhouseError
 from builder.log import Log
+from builder.registry import RegistryClient
 from builder.run import Run
+from builder.state import Store
 from builder.targets import Target, expand, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +35,11 @@ COMMANDS = {
     "push": "push the images that passed their tests, and check their digests",
     "all": "render, build, test and push, then print the table",
     "report": "write out/report.{json,html,md} from the records (--compare-fat: build the fat comparators first)",
+    "docs": "write docs/images/<language>.md, a usage page per language, from the catalog and the records",
 }
+DEBUG = (
+    "a shell (or COMMAND) in the dev image beside a running container or an image, sharing its processes and network"
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -66,6 +74,10 @@ def parser() -> argparse.ArgumentParser:
                 default=os.cpu_count() or 1,
                 help="images at once (default: the cores, %(default)s)",
             )
+    debugging = commands.add_parser("debug", help=DEBUG, description=DEBUG)
+    debugging.add_argument("target", metavar="TARGET", help="a running container, or a run image to start")
+    debugging.add_argument("what", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="run this, not a shell")
+    debugging.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
     return top
 
 
@@ -98,8 +110,18 @@ def _plan(work: Run, as_format: str) -> None:
     print(f"{len(todo)} of {len(decisions)} images to build, test or push")
 
 
+def _debug(args: argparse.Namespace, catalog: Catalog) -> int:
+    command = args.what[1:] if args.what[:1] == ["--"] else args.what
+    registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
+    result = debugging.debug(DockerEngine.connect(), catalog, registry, args.target, command)
+    print(result.output, end="")
+    return result.exit_code
+
+
 def run(args: argparse.Namespace) -> int:
     catalog = catalog_module.load(args.catalog)
+    if args.command == "debug":
+        return _debug(args, catalog)
     comparators = args.command == "report"  # their sizes; --compare-fat builds them
     targets = select(expand(catalog, comparators=comparators), args.images)
     if args.changed_since:
@@ -111,6 +133,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "list":
         _list(targets, catalog, args.json)
+        return 0
+    if args.command == "docs":
+        store = Store(args.out / "state")
+        for path in docs.write(catalog, {t.id: store.get(t.id) for t in expand(catalog)}, ROOT / "docs" / "images"):
+            print(path)
         return 0
     log = Log(args.out / "logs")
     work = Run(catalog, targets, args.out, log, nocache=getattr(args, "no_cache", False), jobs=getattr(args, "jobs", 1))
@@ -138,3 +165,6 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `python -m builder list | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -160,10 +160,11 @@ class DockerEngine:
         labels: Mapping[str, str] | None = None,
         nocache: bool = False,
         proxy: str | None = None,
+        buildargs: Mapping[str, str] | None = None,
     ) -> str:
-        """Build context/Dockerfile; return the image id. A failed step raises BuildError.
-        With proxy (an apt cache on the engine's host), the build's RUN steps use the host's
-        network and reach it as http_proxy; the proxy is no build input and stays out of the image."""
+        """Build context/Dockerfile (with buildargs); return the image id. A failed step raises
+        BuildError. With proxy (an apt cache on the engine's host), the build's RUN steps use the
+        host's network and reach it as http_proxy; the proxy is no build input and stays out of the image."""
         chunks = self.api.build(
             path=str(context),
             rm=True,
@@ -171,7 +172,7 @@ class DockerEngine:
             decode=True,
             nocache=nocache,
             labels=dict(labels or {}),
-            buildargs={"http_proxy": proxy} if proxy else None,
+            buildargs={**(buildargs or {}), **({"http_proxy": proxy} if proxy else {})} or None,
             network_mode="host" if proxy else None,
         )
         image_id = self._stream(chunks, log, f"build of {context.name}")
@@ -250,6 +251,50 @@ class DockerEngine:
                 self.api.remove_container(container, force=True)
             for name in volumes.values():
                 self.api.remove_volume(name, force=True)
+
+    # debugging (builder.debug)
+
+    def container(self, reference: str) -> str | None:
+        """The id of the running container reference names, if any."""
+        try:
+            attrs = self.api.inspect_container(reference)
+        except docker.errors.NotFound:
+            return None
+        return str(attrs["Id"]) if attrs["State"].get("Running") else None
+
+    def container_image(self, container: str) -> str:
+        return str(self.api.inspect_container(container)["Image"])
+
+    def start(self, image: str) -> str:
+        """A container of image, started as its config says, with stdin held open (so a REPL waits)."""
+        created = self.api.create_container(image, stdin_open=True, labels={labels.TEST: "1"})
+        self.api.start(created)
+        if not self.container(created["Id"]):
+            output = self.api.logs(created, stdout=True, stderr=True).decode(errors="replace")
+            self.remove(created["Id"])
+            raise BuildError(f"{image} exited at once: start a container that keeps running and debug that\n{output}")
+        return str(created["Id"])
+
+    def remove(self, container: str) -> None:
+        self.api.remove_container(container, force=True)
+
+    def beside(self, image: str, container: str, command: list[str]) -> RunResult:
+        """Run command in image sharing container's process and network namespaces (its files are
+        under /proc/1/root); the new container is removed."""
+        shared = f"container:{container}"
+        created = self.api.create_container(
+            image,
+            command=command,
+            entrypoint=[],
+            labels={labels.TEST: "1"},
+            host_config=self.api.create_host_config(pid_mode=shared, network_mode=shared, cap_add=["SYS_PTRACE"]),
+        )
+        try:
+            self.api.start(created)
+            exit_code = self.api.wait(created, timeout=300)["StatusCode"]
+            return RunResult(exit_code, self.api.logs(created, stdout=True, stderr=True).decode(errors="replace"))
+        finally:
+            self.remove(created["Id"])
 
     # registry
 

@@ -103,7 +103,8 @@ def test_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -> l
         state = run.store.get(target.id)
         if not state.image_id or state.build_id != decision.build_id:
             raise BuildError(f"{target.id} is not built: run `python -m builder build {target.id}` first")
-        state = smoketest.smoke_test(run.engine, target, run.store)
+        toolchain = (run.catalog.toolchain("compiler"), run.catalog.toolchain("package-manager"))
+        state = smoketest.smoke_test(run.engine, target, run.store, toolchain)
         if not state.passed:
             failed = [t for t in state.tests if not t.ok]
             details = "\n".join(f"{t.name}: {t.detail}" for t in failed)

@@ -1,6 +1,8 @@
 """What every run image must be, read off its files: no shell, no package manager, no compiler,
 no setuid or setgid file, no headers or static libraries, and a CA bundle. Pure logic over the
-image's file list (Engine.files gives it), so each rule is tested without Docker."""
+image's file list (Engine.export gives it), so each rule is tested without Docker. The compilers and
+package managers are those every language of the catalog declares (its dev commands' kinds:
+Catalog.toolchain), and the system's own below."""
 
 from __future__ import annotations
 
@@ -14,15 +16,10 @@ from builder.state import CheckResult
 CA_BUNDLE = "etc/ssl/certs/ca-certificates.crt"
 BIN_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin")
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "busybox", "toybox"}
-PACKAGE_MANAGERS = {
-    "dpkg", "apt", "apt-get", "aptitude", "apk", "rpm", "yum", "dnf", "microdnf",
-    "pip", "pip3", "npm", "npx", "yarn", "gem", "bundle", "composer", "cpan", "cpanm", "luarocks", "cargo",
-}  # fmt: skip
+# the system's package managers, and the toolchain under every compiler
+SYSTEM_PACKAGE_MANAGERS = frozenset({"dpkg", "apt", "apt-get", "aptitude", "apk", "rpm", "yum", "dnf", "microdnf"})
+SYSTEM_COMPILERS = frozenset({"cpp", "cc1", "cc1plus", "ld", "ld.bfd", "ld.gold", "as", "clang", "clang++", "tcc"})
 PACKAGE_DATABASES = ("var/lib/dpkg", "var/lib/apt", "etc/apt", "var/cache/apt", "lib/apk", "var/lib/rpm")
-COMPILER = re.compile(
-    r"^(?:x86_64-linux-gnu-)?(?:gcc|g\+\+|c\+\+|cc|cpp|clang|clang\+\+|ld|ld\.bfd|ld\.gold|as|"
-    r"javac|rustc|go|gfortran|tcc|cc1|cc1plus|ghc|mcs|csc|erlc|kotlinc|scalac)(?:-[0-9.]+)?$"
-)
 DEV_FILE = re.compile(r"\.(?:h|hh|hpp|hxx|a)$")
 SHARED_LIBRARY = re.compile(r"\.so(?:\.[0-9]+)*$")
 
@@ -62,30 +59,33 @@ def _rule(name: str, offenders: Iterable[Entry], what: str) -> CheckResult:
     return CheckResult(name, "policy", False, f"{what}: {shown}")
 
 
-def _package_manager(entry: Entry) -> bool:
-    in_database = any(entry.path == db or entry.path.startswith(db + "/") for db in PACKAGE_DATABASES)
-    return in_database or (entry.in_bin and entry.name in PACKAGE_MANAGERS)
+def check(
+    files: list[Entry], compilers: Iterable[str] = frozenset(), package_managers: Iterable[str] = frozenset()
+) -> list[CheckResult]:
+    """Every rule over an image's files, then the CA bundle's presence; compilers and
+    package_managers: the catalog's, beside the system's."""
+    managers = SYSTEM_PACKAGE_MANAGERS | set(package_managers)
+    names = "|".join(sorted(re.escape(name) for name in SYSTEM_COMPILERS | set(compilers)))
+    compiler = re.compile(rf"^(?:x86_64-linux-gnu-)?(?:{names})(?:-[0-9.]+)?$")
 
+    def package_manager(entry: Entry) -> bool:
+        in_database = any(entry.path == db or entry.path.startswith(db + "/") for db in PACKAGE_DATABASES)
+        return in_database or (entry.in_bin and entry.name in managers)
 
-def _compiler(entry: Entry) -> bool:
-    return entry.kind != "dir" and bool(COMPILER.match(entry.name)) and (entry.in_bin or "/gcc/" in entry.path)
+    def a_compiler(entry: Entry) -> bool:
+        return entry.kind != "dir" and bool(compiler.match(entry.name)) and (entry.in_bin or "/gcc/" in entry.path)
 
-
-RULES: dict[str, tuple[Callable[[Entry], bool], str]] = {
-    "no-shell": (lambda e: e.kind != "dir" and e.name in SHELLS, "a shell is in the image"),
-    "no-package-manager": (_package_manager, "a package manager or its database is in the image"),
-    "no-compiler": (_compiler, "a compiler is in the image"),
-    "no-setuid": (lambda e: e.kind == "file" and bool(e.mode & 0o6000), "setuid or setgid files"),
-    "no-headers-or-static-libraries": (
-        lambda e: e.kind == "file" and bool(DEV_FILE.search(e.name)),
-        "headers or static libraries",
-    ),
-}
-
-
-def check(files: list[Entry]) -> list[CheckResult]:
-    """Every rule over an image's files, then the CA bundle's presence."""
-    results = [_rule(name, filter(test, files), what) for name, (test, what) in RULES.items()]
+    rules: dict[str, tuple[Callable[[Entry], bool], str]] = {
+        "no-shell": (lambda e: e.kind != "dir" and e.name in SHELLS, "a shell is in the image"),
+        "no-package-manager": (package_manager, "a package manager or its database is in the image"),
+        "no-compiler": (a_compiler, "a compiler is in the image"),
+        "no-setuid": (lambda e: e.kind == "file" and bool(e.mode & 0o6000), "setuid or setgid files"),
+        "no-headers-or-static-libraries": (
+            lambda e: e.kind == "file" and bool(DEV_FILE.search(e.name)),
+            "headers or static libraries",
+        ),
+    }
+    results = [_rule(name, filter(test, files), what) for name, (test, what) in rules.items()]
     bundle = any(e.path == CA_BUNDLE and e.kind == "file" and e.size > 0 for e in files)
     results.append(CheckResult("ca-bundle", "policy", bundle, "" if bundle else f"/{CA_BUNDLE} is missing"))
     return results

@@ -43,6 +43,8 @@ def environment(images: Path = IMAGES) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["json"] = json.dumps
+    # an ENV value: quoted, and a $ kept as it is (Docker expands $NAME in ENV)
+    env.filters["env"] = lambda value: json.dumps(value).replace("$", "\\$")
     env.tests["startswith"] = lambda value, *prefixes: str(value).startswith(prefixes)
     return env
 

@@ -52,6 +52,7 @@ class Engine(Protocol):
         labels: Mapping[str, str] | None = None,
         nocache: bool = False,
         proxy: str | None = None,
+        buildargs: Mapping[str, str] | None = None,
     ) -> str: ...
     def stamp(self, image_id: str, labels: Mapping[str, str], log: io.TextIOBase) -> str: ...
     def run(

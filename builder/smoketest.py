@@ -4,14 +4,17 @@ An image that passes them all is tagged birdhouse/<language>:<tag>, ready to pus
 from __future__ import annotations
 
 import functools
+import io
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 
-from builder import __version__, fixtures, floor, policy
+from builder import __version__, fixtures, floor, labels, policy
 from builder.buildid import sha256
 from builder.catalog import Fixture, SmokeTest
 from builder.engine import tar_folder
+from builder.errors import BuildError
 from builder.render import IMAGES, closure_paths
 from builder.seams import Engine, RunResult
 from builder.state import CheckResult, State, Store
@@ -19,6 +22,8 @@ from builder.targets import Target, local_repository
 
 NONROOT = "65532"
 ANY_UID = "12345"
+Toolchain = tuple[frozenset[str], frozenset[str]]  # the catalog's compilers, its package managers
+NO_TOOLCHAIN: Toolchain = (frozenset(), frozenset())
 
 
 def _verdict(name: str, kind: str, result: RunResult, expect: str, *, last_line: bool = False) -> CheckResult:
@@ -78,13 +83,56 @@ def tests_digest(target: Target, images: Path = IMAGES) -> str:
     specs = json.dumps(
         [[asdict(test) for test in version.tests], [asdict(f) for f in version.fixtures]], sort_keys=True
     )
-    files = tar_folder(images / target.language / "tests")
+    files = tar_folder(images / target.language / "tests") + tar_folder(images / target.language / "example")
+    specs += f"\0{version.example}"
     return sha256(f"{specs}\0{sha256(files)}\0{target.version.run.read_only}\0{__version__}")
 
 
-def smoke_test(engine: Engine, target: Target, store: Store, images: Path = IMAGES) -> State:
-    """Run target's tests (and, for a run image, the policy) on its candidate image; record them;
-    tag the image for publishing if all pass."""
+def _commands(engine: Engine, target: Target, image: str) -> list[CheckResult]:
+    """Every name the image answers to (catalog: commands), asked as people ask it; where it says
+    so, its answer holds the catalog's version."""
+    version = target.version
+    wanted = re.compile(rf"(?<![\d.]){re.escape(version.version)}(?!\d)")
+    results = []
+    for command in version.commands.dev if target.variant == "dev" else version.commands.run:
+        ran = engine.run(image, list(command.ask), entrypoint=[command.name])
+        asked = " ".join((command.name, *command.ask))
+        tail = "\n".join(ran.output.strip().splitlines()[-8:])
+        if ran.exit_code != 0:
+            detail = f"`{asked}`: exit {ran.exit_code}:\n{tail}"
+        elif command.version and not wanted.search(ran.output):
+            detail = f"`{asked}` does not say {target.language} {version.version}:\n{tail}"
+        else:
+            detail = ""
+        results.append(CheckResult(f"command-{command.name}", "command", not detail, detail))
+    return results
+
+
+def _example(engine: Engine, target: Target, store: Store, images: Path) -> CheckResult:
+    """The language's example (images/<language>/example, shown on its page in docs/images), built
+    as the page shows it but FROM the dev and run images under test, then run: it prints what the
+    catalog says. The example's image goes; its build stage stays, as build cache."""
+    dev, run = store.get(target.parents[0]).image_id, store.get(target.id).image_id
+    if not dev:
+        return CheckResult("example", "example", False, f"{target.parents[0]} is not built")
+    log = io.StringIO()
+    try:
+        image = engine.build(images / target.language / "example", log, labels={labels.TEST: "1"},
+                             buildargs={"DEV": dev, "RUN": run})  # fmt: skip
+    except BuildError as error:
+        tail = "\n".join((error.log or log.getvalue()).strip().splitlines()[-15:])
+        return CheckResult("example", "example", False, f"its build failed: {error}\n{tail}")
+    try:
+        return _verdict("example", "example", engine.run(image), target.version.example)
+    finally:
+        engine.untag(image)
+
+
+def smoke_test(
+    engine: Engine, target: Target, store: Store, toolchain: Toolchain = NO_TOOLCHAIN, images: Path = IMAGES
+) -> State:
+    """Run target's tests, its commands' and (for a run image) the policy, which keeps toolchain out,
+    on its candidate image; record them; tag the image for publishing if all pass."""
     state = store.get(target.id)
     tests = {"/tests": tar_folder(images / target.language / "tests")}
     results: list[CheckResult] = []
@@ -100,13 +148,15 @@ def smoke_test(engine: Engine, target: Target, store: Store, images: Path = IMAG
             results.extend(_in_run_image(engine, target, state.image_id, test, files))
         else:
             results.extend(_pair(engine, target, store, test, files))
+    results.extend(_commands(engine, target, state.image_id))
     floor_bytes = libraries = 0
     if target.variant == "run":
+        results.append(_example(engine, target, store, images))
         results.append(_user(engine, state.image_id))
         spec = target.version.run
         with engine.export(state.image_id) as tar:
             entries = policy.entries(tar)
-            results.extend(policy.check(entries))
+            results.extend(policy.check(entries, *toolchain))
             tree = floor.Tree(tar)
             runtime = floor.closure(tree, [*spec.entrypoint[:1], *closure_paths(spec)])
             whole = runtime

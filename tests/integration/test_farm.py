@@ -36,6 +36,11 @@ def test_build_test_push_and_run_from_the_registry(
         digest = names.pushed(language, tag)
         assert digest and state.pushed[names.reference(language, tag)] == digest
         assert names.pushed(language, state.tags[0]) == digest
+    # the names people type, the language's example (as its page shows it), trust from OpenSSL's defaults
+    run, dev = store.get(f"{language}-{version}-run"), store.get(f"{language}-{version}-dev")
+    checks = {t.name: t.ok for t in (*run.tests, *dev.tests)}
+    assert checks["example"] and checks["trust"] and checks[f"command-{language}"]
+    assert all(ok for name, ok in checks.items() if name.startswith("command-"))
     labels = engine.inspect(names.reference(language, version))["Config"]["Labels"]
     assert labels["org.opencontainers.image.version"] == store.get(f"{language}-{version}-run").version
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from builder import labels
+from builder import labels as names
 from builder.catalog import Catalog
 from builder.errors import BuildError, HostError, TransientError
 from builder.seams import RunResult, Served
@@ -74,8 +74,11 @@ class FakeEngine:
     references: dict[str, str] = field(default_factory=dict)  # repository:tag -> image id
     broken_builds: set[str] = field(default_factory=set)  # target ids whose build fails
     broken_tests: set[str] = field(default_factory=set)  # test names that fail
+    missing_commands: set[str] = field(default_factory=set)  # names no image answers to
+    broken_example: bool = False  # the language's example does not build
     push_failures: list[Exception] = field(default_factory=list)  # raised by the next pushes, in turn
     builds: list[str] = field(default_factory=list)  # target ids, in the order built
+    examples: list[str] = field(default_factory=list)  # the run images whose language's example was built
     pushes: list[str] = field(default_factory=list)  # references, in the order pushed
     pulls: list[str] = field(default_factory=list)
     _ids: Iterator[int] = field(default_factory=itertools.count)
@@ -153,7 +156,14 @@ class FakeEngine:
         labels: Mapping[str, str] | None = None,
         nocache: bool = False,
         proxy: str | None = None,
+        buildargs: Mapping[str, str] | None = None,
     ) -> str:
+        if context.name == "example":  # a language's example, FROM the dev and run images under test
+            if self.broken_example:
+                raise BuildError("build of example: the command '/bin/sh -c c++ birds.cpp' returned 1", log="error\n")
+            run = self.images[(buildargs or {})["RUN"]]
+            self.examples.append(run.labels.get(names.ID, ""))
+            return self.add({names.ID: run.labels.get(names.ID, ""), "example": "yes"})
         target_id = context.name
         if target_id in self.broken_builds:
             raise BuildError(f"build of {target_id}: apt-get failed", log="E: Unable to locate package\n")
@@ -180,11 +190,15 @@ class FakeEngine:
         """What a good image prints: its version to a probe, a test's expected output to a test
         (as the uid it runs as); the dev half of a pair test leaves an empty /out."""
         words = [*(entrypoint or []), *(command or [])]
-        target_id = self.images[self._resolve(image) or image].labels.get(labels.ID, "")
-        language, version, _ = target_id.split("-")
+        marks = self.images[self._resolve(image) or image].labels
+        language, version, _ = marks.get(names.ID, "").split("-")
+        entry = next(v for v in self.catalog.languages[language].versions if v.version == version)
         if extract:
             return RunResult(0, "", archive=b"")
-        entry = next(v for v in self.catalog.languages[language].versions if v.version == version)
+        if marks.get("example"):
+            return RunResult(0, entry.example + "\n")
+        if entrypoint and entrypoint[0] in self.missing_commands:
+            return RunResult(127, f'exec: "{entrypoint[0]}": executable file not found in $PATH')
         for test in entry.tests:
             if words in ([*test.entrypoint, *test.args], list(test.command)) or words == list(test.args):
                 output = test.expect.replace(NONROOT, ANY_UID) if user and user.startswith(ANY_UID) else test.expect

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -138,7 +139,7 @@ def test_fixtures_are_per_version_and_tests_name_them(catalog_text: str) -> None
         in error_of(yaml.safe_dump(data))
     )
     python["tests"]["dev"][0]["fixtures"] = ["wheels"]
-    python["versions"][1]["fixtures"] = {"other": FIXTURES["wheels"]}
+    python["versions"][1]["fixtures"] = {"other": copy.deepcopy(FIXTURES["wheels"])}
     assert "'wheels' is not in languages.python.versions[1].fixtures" in error_of(yaml.safe_dump(data))
 
 

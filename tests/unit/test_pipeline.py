@@ -70,7 +70,7 @@ def test_all_builds_tests_and_pushes_then_a_second_run_does_nothing(
     assert outcomes.exit_code == 0
     for stage in ("build", "test", "push"):
         assert statuses(outcomes, stage) == {"node-18-dev": Status.DONE, "node-18-run": Status.DONE}
-    assert engine.builds == ["node-18-dev", "node-18-run"]
+    assert engine.builds == ["node-18-dev", "node-18-run"] and engine.examples == ["node-18-run"]
     assert sorted(engine.pushes) == sorted(
         f"registry.test/node:{tag}" for tag in ("18.20.4", "18.20", "18", "18.20.4-dev", "18.20-dev", "18-dev")
     )
@@ -147,6 +147,31 @@ def test_an_image_failing_its_tests_is_not_pushed(
     assert failed == ["hello", "hello-any-uid", "hello-read-only"]
     assert ("node", "18") not in registry.manifests and ("node", "18-dev") in registry.manifests
     assert "birdhouse/node:18" not in engine.references  # not tagged for publishing
+
+
+def test_a_declared_command_the_image_lacks_fails_it(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    engine.missing_commands.add("npm")
+    run = run_of(sample, tmp_path, engine, registry)
+    assert pipeline.execute(run, "all").exit_code == 6
+    dev = {t.name: t for t in run.store.get("node-18-dev").tests}
+    assert [name for name, t in dev.items() if not t.ok] == ["command-npm"]
+    assert dev["command-node"].ok and 'exec: "npm": executable file not found' in dev["command-npm"].detail
+    assert run.store.get("node-18-run").outcomes == {"build": "done", "test": "skipped"}
+    assert not registry.manifests
+
+
+def test_an_example_that_does_not_build_fails_the_run_image(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    engine.broken_example = True
+    run = run_of(sample, tmp_path, engine, registry)
+    assert pipeline.execute(run, "all").exit_code == 6
+    tests = {t.name: t for t in run.store.get("node-18-run").tests}
+    assert tests["command-node"].ok  # the run image answers to node; npm is the dev image's only
+    assert not tests["example"].ok and "its build failed" in tests["example"].detail
+    assert ("node", "18") not in registry.manifests and ("node", "18-dev") in registry.manifests
 
 
 def test_a_push_that_fails_is_retried_if_transient(

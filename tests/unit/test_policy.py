@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from builder.catalog import load
 from builder.policy import Entry, check
 
 CLEAN = [
@@ -17,8 +20,13 @@ CLEAN = [
 ]
 
 
+# the toolchain the real catalog declares (its dev commands' kinds)
+REAL = load(Path(__file__).resolve().parents[2] / "catalog.yaml")
+COMPILERS, MANAGERS = REAL.toolchain("compiler"), REAL.toolchain("package-manager")
+
+
 def failures(files: list[Entry]) -> dict[str, str]:
-    return {result.name: result.detail for result in check(files) if not result.ok}
+    return {result.name: result.detail for result in check(files, COMPILERS, MANAGERS) if not result.ok}
 
 
 def test_a_clean_image_passes() -> None:
@@ -86,3 +94,12 @@ def test_an_image_for_static_binaries_holds_no_shared_library() -> None:
     assert static_only(static).ok
     result = static_only(CLEAN)
     assert not result.ok and "/usr/lib/x86_64-linux-gnu/libc.so.6" in result.detail
+
+
+def test_a_languages_toolchain_comes_from_its_declared_commands() -> None:
+    """What the catalog declares as compilers and package managers is kept out of every run image."""
+    assert {"gcc", "g++", "javac", "rustc", "go", "ghc", "erlc", "kotlinc", "scalac", "mcs"} <= COMPILERS
+    assert {"pip", "pip3", "npm", "npx", "gem", "bundle", "composer", "cpanm", "luarocks", "cargo", "mix"} <= MANAGERS
+    zig = [*CLEAN, Entry("usr/bin/zig", 0o755, 1000)]
+    assert not [r for r in check(zig, COMPILERS, MANAGERS) if not r.ok]  # no language declares it
+    assert [r.name for r in check(zig, {"zig"}, MANAGERS) if not r.ok] == ["no-compiler"]

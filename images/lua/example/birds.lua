@@ -1,0 +1,3 @@
+local birds = { "wren", "tit", "robin" }
+table.sort(birds)
+print(#birds .. " birds: " .. table.concat(birds, ", "))

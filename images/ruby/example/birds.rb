@@ -1,0 +1,2 @@
+birds = %w[wren tit robin].sort
+puts "#{birds.size} birds: #{birds.join(', ')}"
