@@ -7,7 +7,7 @@ IMAGES ?=
 REGISTRY_HOME := $(or $(BIRDHOUSE_HOME),/var/lib/birdhouse)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv setup all list plan render build report bench test unit integration lint format typecheck registry-gc clean
+.PHONY: help venv setup all list plan render build report docs bench test unit integration lint format typecheck registry-gc clean
 
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,6 +40,9 @@ build: setup ## build (no tests, no push)
 
 report: $(VENV) ## write out/report.{json,html,md} from the last run
 	$(PYTHON) -m builder report $(IMAGES)
+
+docs: $(VENV) ## write docs/images/<language>.md, a usage page per language, from the catalog and the last run
+	$(PYTHON) -m builder docs
 
 bench: setup ## (after `make all`) build the fat comparators, measure the goals side by side, write docs/performance.md
 	$(PYTHON) -m builder report --compare-fat $(IMAGES)

@@ -4,18 +4,22 @@ Any `error` in a build or push stream raises, with the log attached; nothing els
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import io
 import re
 import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import docker
 import docker.errors
 import requests
+import urllib3
 
 from builder import labels
 from builder.errors import BuildError, HostError, PublishError, TransientError
@@ -45,8 +49,41 @@ def tar_folder(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
+# What docker-py lets through when the engine goes away mid-call (restarted, stopped, its socket gone)
+GONE = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.HTTPError,
+)
+Call = TypeVar("Call", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+def _guarded(method: Call) -> Call:
+    """method, with an engine that goes away said in a sentence (HostError), not a traceback."""
+
+    @functools.wraps(method)
+    def guarded(self: DockerEngine, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except GONE as error:
+            raise HostError(f"the Docker engine went away ({method.__name__}: {type(error).__name__}): "
+                            "`make setup` starts it again") from None  # fmt: skip
+
+    return cast(Call, guarded)
+
+
+def _every_call_guarded(cls: type[T]) -> type[T]:
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(member):
+            setattr(cls, name, _guarded(member))
+    return cls
+
+
+@_every_call_guarded
 class DockerEngine:
-    """A Docker engine (builder.seams.Engine): DOCKER_HOST, or the local socket."""
+    """A Docker engine (builder.seams.Engine): DOCKER_HOST, or the local socket. A call cut by the
+    engine going away raises HostError, whatever the call."""
 
     def __init__(self, client: docker.DockerClient) -> None:
         self.client = client
@@ -112,13 +149,17 @@ class DockerEngine:
         )
         try:
             with tempfile.TemporaryFile() as spool:
-                for chunk in self.api.export(container):
-                    spool.write(chunk)
+                try:
+                    for chunk in self.api.export(container):
+                        spool.write(chunk)
+                except GONE as error:
+                    raise HostError(f"the Docker engine went away (export: {type(error).__name__})") from None
                 spool.seek(0)
                 with tarfile.open(fileobj=spool, mode="r:") as tar:
                     yield tar
         finally:
-            self.api.remove_container(container, force=True)
+            with contextlib.suppress(*GONE, docker.errors.APIError):
+                self.api.remove_container(container, force=True)
 
     def import_tarball(self, tarball: Path, reference: str, changes: list[str]) -> None:
         repository, tag = reference.rsplit(":", 1)

@@ -50,4 +50,9 @@ class PublishError(BirdhouseError):
 
 
 class TransientError(PublishError):
-    """A failure worth retrying: a 5xx, a timeout, a reset connection."""
+    """A failure worth retrying: a 5xx, a 429 (retry_after: what it asked to wait), a timeout, a
+    reset connection."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,30 +1,17 @@
-"""Publish stage: push each tested image under all its tags, retrying only transient failures,
-then read the digest back from the registry and check it is the one pushed."""
+"""Publish stage: push each tested image once, by its first tag missing there, then point its other
+tags at that manifest through the registry's API (no layer moves again); retry only transient
+failures; read each digest back from the registry and check it is the one pushed."""
 
 from __future__ import annotations
 
 import io
-import logging
-
-import tenacity
 
 from builder import labels
-from builder.errors import PublishError, SmokeTestError, TransientError
+from builder.errors import PublishError, SmokeTestError
+from builder.registry import retrying
 from builder.seams import Engine, Registry
 from builder.state import State, Store
 from builder.targets import Target
-
-logger = logging.getLogger("birdhouse.publish")
-
-
-def _retrying(attempts: int) -> tenacity.Retrying:
-    return tenacity.Retrying(
-        retry=tenacity.retry_if_exception_type(TransientError),
-        stop=tenacity.stop_after_attempt(attempts),
-        wait=tenacity.wait_exponential(multiplier=2, max=30),
-        before_sleep=tenacity.before_sleep_log(logger, logging.WARNING),
-        reraise=True,
-    )
 
 
 def publish(
@@ -37,8 +24,9 @@ def publish(
     attempts: int = 4,
 ) -> tuple[State, bool]:
     """Push target's tested image under each of its tags, longest tag first, and check each digest;
-    a tag that already serves an image of the same build id is left as it is. Returns the state,
-    whose `pushed` holds every tag, and whether anything was pushed."""
+    a tag that already serves an image of the same build id is left as it is, and the image moves
+    once: the other tags are pointed at its manifest. Returns the state, whose `pushed` holds every
+    tag, and whether anything was pushed. Run again after a stop, it finishes what is missing."""
     state = store.get(target.id)
     if not state.passed:
         failed = ", ".join(t.name for t in state.tests if not t.ok) or "not tested"
@@ -56,10 +44,15 @@ def publish(
         if served and state.build_id and served.labels.get(labels.BUILD_ID) == state.build_id:
             pushed[reference], compressed = served.digest, served.compressed
             continue
-        engine.tag(state.image_id, repository, tag)
-        for attempt in _retrying(attempts):
+        moved = next((d for d in pushed.values() if d), None)  # this image's manifest, already there
+        for attempt in retrying(attempts):
             with attempt:
-                digest = engine.push(repository, tag, log_file)
+                if moved:
+                    digest = registry.tag(target.language, moved, tag)
+                    log_file.write(f"{reference}: tagged {moved}\n")
+                else:
+                    engine.tag(state.image_id, repository, tag)
+                    digest = engine.push(repository, tag, log_file)
                 served = registry.served(target.language, tag)
         if served is None or served.digest != digest:
             serves = served.digest if served else "nothing"

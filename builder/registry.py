@@ -4,14 +4,62 @@ basic or a bearer token where the registry asks for one; kept-alive sessions, on
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import requests
+import tenacity
 
-from builder.errors import PublishError, TransientError
+from builder.errors import HostError, PublishError, TransientError
 from builder.seams import Served
+
+logger = logging.getLogger("birdhouse.registry")
+READS = 4  # attempts at each request: a few seconds' grace for a registry that blinks
+
+
+class Unanswered(TransientError):
+    """No answer at all (a refused or reset connection, a timeout): transient, until it is not."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _reason(error: Exception) -> str:
+    """The gist of a requests error, not urllib3's whole repr."""
+    text = str(error)
+    for known in (
+        "Connection refused",
+        "Connection reset",
+        "timed out",
+        "Remote end closed",
+        "Name or service not known",
+    ):
+        if known.lower() in text.lower():
+            return known.lower()
+    return text.rsplit(": ", maxsplit=1)[-1][:120]
+
+
+def _wait(state: tenacity.RetryCallState) -> float:
+    """A 429's Retry-After where it gives one, else exponential back-off (0.5 s, 1 s, 2 s, …, 8 s)."""
+    error = state.outcome.exception() if state.outcome else None
+    after = getattr(error, "retry_after", None)
+    return float(after) if after else float(min(8.0, 0.5 * 2 ** (state.attempt_number - 1)))
+
+
+def retrying(attempts: int) -> tenacity.Retrying:
+    """Retry what is transient, attempts times at most, logging each retry."""
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(TransientError),
+        stop=tenacity.stop_after_attempt(attempts),
+        wait=_wait,
+        before_sleep=tenacity.before_sleep_log(logger, logging.WARNING),
+        reraise=True,
+    )
+
 
 MANIFEST_TYPES = ", ".join(
     (
@@ -39,7 +87,8 @@ class RegistryClient:
     host: str
     namespace: str = ""
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never printed
+    ca: str | None = None  # a CA bundle to trust the registry's TLS with (BIRDHOUSE_REGISTRY_CA)
 
     @classmethod
     def from_env(cls, default: str, namespace: str) -> RegistryClient:
@@ -48,6 +97,7 @@ class RegistryClient:
             namespace=os.environ.get("BIRDHOUSE_NAMESPACE", namespace).strip("/"),
             username=os.environ.get("BIRDHOUSE_REGISTRY_USERNAME") or None,
             password=os.environ.get("BIRDHOUSE_REGISTRY_PASSWORD") or None,
+            ca=os.environ.get("BIRDHOUSE_REGISTRY_CA") or None,
         )
 
     @property
@@ -60,38 +110,63 @@ class RegistryClient:
     def path(self, language: str) -> str:
         return "/".join(part for part in (self.namespace, language) if part)
 
-    def _get(
-        self, language: str, what: str, accept: str = MANIFEST_TYPES, method: str = "GET"
+    @property
+    def scheme(self) -> str:
+        """https, but for a loopback registry with no CA of its own (the embedded one: plain http)."""
+        return "http" if self.local and not self.ca else "https"
+
+    def _request(
+        self, language: str, what: str, *, method: str = "GET", accept: str = MANIFEST_TYPES, **extra: Any
     ) -> requests.Response | None:
-        """GET (or HEAD) /v2/<repository>/<what>, with credentials (basic, or a bearer token where the
-        registry asks for one); None for a 404. 5xx and network errors are transient."""
-        scheme = "http" if self.local else "https"
-        url = f"{scheme}://{self.host}/v2/{self.path(language)}/{what}"
-        headers = {"Accept": accept}
-        auth = (self.username, self.password) if self.username and self.password else None
+        """One request to /v2/<repository>/<what>, with credentials (basic, or a bearer token where
+        the registry asks for one), retried while the failure is transient (5xx, 429, resets,
+        timeouts, a refused connection), each retry logged; None for a 404. A registry that never
+        answers is the host's lack (HostError), a 5xx that stays a failed publish."""
+        url = f"{self.scheme}://{self.host}/v2/{self.path(language)}/{what}"
         try:
-            response = _session().request(method, url, headers=headers, auth=auth, timeout=30)
+            for attempt in retrying(READS):
+                with attempt:
+                    return self._once(method, url, accept, extra)
+        except Unanswered as error:
+            raise HostError(f"the registry at {self.host} does not answer ({error.reason}): `make setup` starts "
+                            "the embedded one; or check BIRDHOUSE_REGISTRY") from None  # fmt: skip
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
+
+    def _once(self, method: str, url: str, accept: str, extra: dict[str, Any]) -> requests.Response | None:
+        headers = {"Accept": accept, **extra.pop("headers", {})}
+        auth = (self.username, self.password) if self.username and self.password else None
+        verify: str | bool = self.ca or True
+        try:
+            response = _session().request(method, url, headers=headers, auth=auth, timeout=30, verify=verify, **extra)
             if response.status_code == 401 and "Bearer" in response.headers.get("WWW-Authenticate", ""):
-                headers["Authorization"] = f"Bearer {self._token(response.headers['WWW-Authenticate'], auth)}"
-                response = _session().request(method, url, headers=headers, timeout=30)
+                token = self._token(response.headers["WWW-Authenticate"], auth, verify)
+                headers["Authorization"] = f"Bearer {token}"
+                response = _session().request(method, url, headers=headers, timeout=30, verify=verify, **extra)
+        except requests.exceptions.SSLError as error:
+            raise PublishError(f"{method} {url}: TLS: {error}") from None
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise Unanswered(f"{method} {url}", reason=_reason(error)) from None
         except requests.RequestException as error:
-            raise TransientError(f"reading {url}: {error}") from None
+            raise TransientError(f"{method} {url}: {_reason(error)}") from None
         if response.status_code == 404:
             return None
-        if response.status_code >= 500:
-            raise TransientError(f"reading {url}: HTTP {response.status_code}")
+        if response.status_code == 429 or response.status_code >= 500:
+            wait = response.headers.get("Retry-After", "")
+            raise TransientError(
+                f"{method} {url}: HTTP {response.status_code}", retry_after=float(wait) if wait.isdigit() else None
+            )
         if not response.ok:
-            raise PublishError(f"reading {url}: HTTP {response.status_code}")
+            raise PublishError(f"{method} {url}: HTTP {response.status_code}")
         return response
 
     def served(self, language: str, tag: str) -> Served | None:
         """What the registry serves for language:tag (None if nothing): one manifest and its config."""
-        response = self._get(language, f"manifests/{tag}")
+        response = self._request(language, f"manifests/{tag}")
         if response is None:
             return None
         manifest = response.json()
         config = (manifest.get("config") or {}).get("digest") or ""
-        blob = self._get(language, f"blobs/{config}", accept="*/*") if config else None
+        blob = self._request(language, f"blobs/{config}", accept="*/*") if config else None
         parts = [manifest.get("config", {}), *manifest.get("layers", [])]
         return Served(
             digest=response.headers.get("Docker-Content-Digest") or "",
@@ -102,14 +177,26 @@ class RegistryClient:
 
     def digest(self, language: str, tag: str) -> str | None:
         """The digest of the manifest the registry serves for language:tag (a HEAD: no body read)."""
-        response = self._get(language, f"manifests/{tag}", method="HEAD")
+        response = self._request(language, f"manifests/{tag}", method="HEAD")
         return response.headers.get("Docker-Content-Digest") if response is not None else None
 
+    def tag(self, language: str, digest: str, tag: str) -> str:
+        """Point tag at the manifest the registry serves as digest (no layer moves: one manifest
+        read, one written); the digest it then serves under tag."""
+        manifest = self._request(language, f"manifests/{digest}")
+        if manifest is None:
+            raise PublishError(f"{self.repository(language)}@{digest}: the registry does not serve it")
+        kind = manifest.headers.get("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
+        put = self._request(
+            language, f"manifests/{tag}", method="PUT", headers={"Content-Type": kind}, data=manifest.content
+        )
+        return (put.headers.get("Docker-Content-Digest") if put is not None else None) or ""
+
     @staticmethod
-    def _token(challenge: str, auth: tuple[str, str] | None) -> str:
+    def _token(challenge: str, auth: tuple[str, str] | None, verify: str | bool) -> str:
         fields = dict(part.split("=", 1) for part in challenge.removeprefix("Bearer ").split(",") if "=" in part)
         params = {key: value.strip('"') for key, value in fields.items() if key in ("service", "scope")}
-        response = _session().get(fields["realm"].strip('"'), params=params, auth=auth, timeout=30)
+        response = _session().get(fields["realm"].strip('"'), params=params, auth=auth, timeout=30, verify=verify)
         if not response.ok:
             raise PublishError(f"the registry refused a token: HTTP {response.status_code}")
         body = response.json()

@@ -16,7 +16,9 @@ from builder.errors import CatalogError
 from builder.targets import Target
 
 IMAGES = Path(__file__).resolve().parent.parent / "images"
-CERTS = "/etc/ssl/certs/ca-certificates.crt"
+# the CA bundle, and the folder OpenSSL looks certificates up in by hash (its links, and the
+# certificates they lead to): TLS stacks that take the folder (btls, say) find the roots too
+CERTS = "/etc/ssl/certs"
 ZONEINFO = "/usr/share/zoneinfo"
 # fonts: true: the font stack text rendering needs (fontconfig is dlopened by the JVM, so named),
 # one font family, and the cache fc-cache builds in the closure stage
@@ -70,7 +72,7 @@ def context_files(target: Target, images: Path = IMAGES) -> tuple[Path, ...]:
 
 
 def closure_paths(run: RunSpec) -> list[str]:
-    """What a run image's closure is taken of: the catalog's paths, the CA bundle, zoneinfo, fonts."""
+    """What a run image's closure is taken of: the catalog's paths, the CA certificates, zoneinfo, fonts."""
     return [*run.paths, CERTS] + ([ZONEINFO] if run.tzdata else []) + (list(FONT_PATHS) if run.fonts else [])
 
 

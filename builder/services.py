@@ -61,27 +61,34 @@ def answers(address: str) -> bool:
         return False
 
 
-def ensure_registry(address: str = "127.0.0.1:5000") -> bool:
-    """Start the embedded registry at address unless one answers there; True if started."""
-    if answers(address):
-        return False
+def serve(address: str, home: Path) -> subprocess.Popen[bytes]:
+    """Debian's docker-registry serving address, its data and log under home, once it answers."""
     binary = shutil.which("docker-registry")
     if not binary:
         raise HostError(
             f"no registry answers at {address} and docker-registry is not installed: "
             "run `make setup`, or set BIRDHOUSE_REGISTRY"
         )
-    home = state_folder()
-    data = home / "registry"
-    data.mkdir(parents=True, exist_ok=True)
+    (home / "registry").mkdir(parents=True, exist_ok=True)
     config = home / "registry.yml"
-    config.write_text(CONFIG.format(data=data, address=address))
+    config.write_text(CONFIG.format(data=home / "registry", address=address))
     with (home / "registry.log").open("ab") as log:
-        subprocess.Popen(
+        process = subprocess.Popen(
             [binary, "serve", str(config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
         )
     for _ in range(60):
         if answers(address):
-            return True
+            return process
+        if process.poll() is not None:
+            break
         time.sleep(0.5)
-    raise HostError(f"the embedded registry did not start at {address}: see {home / 'registry.log'}")
+    raise HostError(f"the registry did not start at {address}: see {home / 'registry.log'}")
+
+
+def ensure_registry(address: str = "127.0.0.1:5000") -> bool:
+    """Start the embedded registry at address (it outlives the run) unless one answers there;
+    True if started."""
+    if answers(address):
+        return False
+    serve(address, state_folder())
+    return True

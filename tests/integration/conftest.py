@@ -1,13 +1,16 @@
-"""Integration tests: the real Docker engine and the real registry, no mocks.
+"""Integration tests: the real Docker engine and a real registry of their own, no mocks.
 
 Under CI (CI=true) a missing engine or registry fails the tests; elsewhere it skips them. Every
-local image and every pushed tag they create is named under a per-session prefix and removed
-at the end. The Debian bases are kept if they were there before (they are a cache)."""
+local image they create is named under a per-session prefix and removed at the end; the registry,
+with all they pushed, goes too. The Debian bases are kept if they were there before (a cache)."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import socket
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +25,6 @@ from builder.engine import DockerEngine
 from builder.errors import HostError
 
 ROOT = Path(__file__).resolve().parents[2]
-REGISTRY = "127.0.0.1:5000"
 SESSION = f"birdhouse-test-{secrets.token_hex(3)}"
 
 
@@ -51,56 +53,46 @@ def engine() -> Iterator[DockerEngine]:
 
 @pytest.fixture(scope="session")
 def registry(engine: DockerEngine) -> Iterator[str]:
+    """A registry of the tests' own, on a free port of 127.0.0.1 (the engine pushes there over http,
+    as to any loopback registry), its data in a folder of its own: the user's embedded registry is
+    never touched; stopped and removed at the end."""
+    home = Path(tempfile.mkdtemp(prefix="birdhouse-test-registry-"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
     try:
-        services.ensure_registry(REGISTRY)
+        process = services.serve(address, home)
     except HostError as error:
+        shutil.rmtree(home, ignore_errors=True)
         unavailable(f"registry ({error})")
-    yield REGISTRY
-    for repository in repositories():
-        if not repository.startswith(SESSION):
-            continue
-        tags = requests.get(f"http://{REGISTRY}/v2/{repository}/tags/list", timeout=10).json().get("tags") or []
-        for tag in tags:
-            digest = manifest_digest(repository, tag)
-            if digest:
-                requests.delete(f"http://{REGISTRY}/v2/{repository}/manifests/{digest}", timeout=10)
-
-
-def repositories() -> Iterator[str]:
-    """Every repository of the registry, page by page (it serves at most 1000 names a page)."""
-    last = ""
-    while True:
-        params: dict[str, str | int] = {"n": 100, "last": last}
-        page = requests.get(f"http://{REGISTRY}/v2/_catalog", params=params, timeout=10).json()
-        names = page.get("repositories") or []
-        yield from names
-        if len(names) < 100:
-            return
-        last = names[-1]
-
-
-def manifest_digest(repository: str, tag: str) -> str | None:
-    response = requests.head(
-        f"http://{REGISTRY}/v2/{repository}/manifests/{tag}",
-        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
-        timeout=10,
-    )
-    return response.headers.get("Docker-Content-Digest") if response.ok else None
+    try:
+        yield address
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @dataclass(frozen=True)
 class Names:
-    """Where one test's images go: local names and the registry namespace, both its own."""
+    """Where one test's images go: local names and a registry namespace, both its own."""
 
     local: str
     namespace: str
     out: Path
+    registry: str
 
     def pushed(self, language: str, tag: str) -> str | None:
-        return manifest_digest(f"{self.namespace}/{language}", tag)
+        """The digest the registry serves for language:tag, if any."""
+        response = requests.head(
+            f"http://{self.registry}/v2/{self.namespace}/{language}/manifests/{tag}",
+            headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+            timeout=10,
+        )
+        return response.headers.get("Docker-Content-Digest") if response.ok else None
 
     def reference(self, language: str, tag: str) -> str:
-        return f"{REGISTRY}/{self.namespace}/{language}:{tag}"
+        return f"{self.registry}/{self.namespace}/{language}:{tag}"
 
 
 @pytest.fixture
@@ -111,8 +103,8 @@ def names(
     own += f"-{secrets.token_hex(2)}"
     monkeypatch.setenv("BIRDHOUSE_LOCAL", own)
     monkeypatch.setenv("BIRDHOUSE_NAMESPACE", own)
-    monkeypatch.delenv("BIRDHOUSE_REGISTRY", raising=False)
-    return Names(local=own, namespace=own, out=tmp_path / "out")
+    monkeypatch.setenv("BIRDHOUSE_REGISTRY", registry)
+    return Names(local=own, namespace=own, out=tmp_path / "out", registry=registry)
 
 
 @pytest.fixture

