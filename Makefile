@@ -4,6 +4,7 @@
 PYTHON := .venv/bin/python
 VENV := .venv/.installed
 IMAGES ?=
+KEEP_DAYS ?= 30
 REGISTRY_HOME := $(or $(BIRDHOUSE_HOME),/var/lib/birdhouse)
 
 .DEFAULT_GOAL := help
@@ -67,7 +68,8 @@ format: $(VENV) ## apply ruff's fixes and formatting
 typecheck: $(VENV) ## mypy, strict, on builder/ and tests/
 	$(PYTHON) -m mypy
 
-registry-gc: ## reclaim the embedded registry's disk: drops images no tag names (their old digests stop resolving)
+registry-gc: setup ## the embedded registry's retention: drop builds older than KEEP_DAYS (30) that no tag serves nor the ledger names, then reclaim their disk
+	$(PYTHON) -m builder gc --keep-days $(KEEP_DAYS)
 	-pkill -f '[d]ocker-registry serve $(REGISTRY_HOME)/registry.yml'
 	while pgrep -f '[d]ocker-registry serve $(REGISTRY_HOME)/registry.yml' >/dev/null; do sleep 0.5; done
 	docker-registry garbage-collect --delete-untagged $(REGISTRY_HOME)/registry.yml

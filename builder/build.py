@@ -45,7 +45,7 @@ def image_labels(target: Target, catalog: Catalog, full_version: str, size: int)
         "org.opencontainers.image.source": catalog.source,
         "org.opencontainers.image.url": language.homepage,
         "org.opencontainers.image.revision": _revision(),
-        "org.opencontainers.image.created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        labels.CREATED: datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         labels.ID: target.id,
         labels.VARIANT: target.variant,
         labels.BUILDER: __version__,

@@ -8,16 +8,17 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from builder import catalog as catalog_module
 from builder import debug as debugging
-from builder import docs, pipeline
+from builder import docs, ledger, pipeline, services
 from builder import plan as plan_module
 from builder.catalog import Catalog
 from builder.decide import Kind
 from builder.engine import DockerEngine
-from builder.errors import BirdhouseError
+from builder.errors import BirdhouseError, SelectionError
 from builder.log import Log
 from builder.registry import RegistryClient
 from builder.run import Run
@@ -40,6 +41,8 @@ COMMANDS = {
 DEBUG = (
     "a shell (or COMMAND) in the dev image beside a running container or an image, sharing its processes and network"
 )
+HISTORY = "every digest a tag (node:18) was pointed at, newest first, from the registry's ledgers"
+GC = "the retention policy: delete the builds older than --keep-days that no tag serves nor the window's ledger names"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -78,6 +81,12 @@ def parser() -> argparse.ArgumentParser:
     debugging.add_argument("target", metavar="TARGET", help="a running container, or a run image to start")
     debugging.add_argument("what", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="run this, not a shell")
     debugging.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
+    looking = commands.add_parser("history", help=HISTORY, description=HISTORY)
+    looking.add_argument("tag", metavar="LANGUAGE:TAG", help="node:18, python:3.13-dev")
+    looking.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
+    keeping = commands.add_parser("gc", help=GC, description=GC)
+    keeping.add_argument("--keep-days", type=int, default=30, help="keep every build of this many days (%(default)s)")
+    keeping.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
     return top
 
 
@@ -118,10 +127,37 @@ def _debug(args: argparse.Namespace, catalog: Catalog) -> int:
     return result.exit_code
 
 
+def _history(args: argparse.Namespace, catalog: Catalog) -> int:
+    language, _, tag = args.tag.partition(":")
+    if language not in catalog.languages or not tag:
+        raise SelectionError(f"{args.tag}: expected LANGUAGE:TAG of the catalog's languages, as node:18")
+    moments = ledger.history(RegistryClient.from_env(catalog.registry, catalog.namespace), language, tag)
+    if not moments:
+        raise SelectionError(f"the ledger names no publish of {args.tag}")
+    for moment in moments:
+        print(f"{moment.time}  {moment.digest}  build {moment.build_id[:12]}")
+    return 0
+
+
+def _gc(args: argparse.Namespace, catalog: Catalog) -> int:
+    registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
+    if registry.host == catalog.registry and registry.local:
+        services.ensure_registry(registry.host)
+    today = datetime.datetime.now(datetime.UTC).date()
+    for language in catalog.languages:
+        for digest, tag in ledger.expired(registry, language, args.keep_days, today).items():
+            registry.delete(language, digest)
+            print(f"deleted {registry.repository(language)}@{digest} ({tag})")
+    return 0
+
+
+TOOLS: dict[str, Callable[[argparse.Namespace, Catalog], int]] = {"debug": _debug, "history": _history, "gc": _gc}
+
+
 def run(args: argparse.Namespace) -> int:
     catalog = catalog_module.load(args.catalog)
-    if args.command == "debug":
-        return _debug(args, catalog)
+    if tool := TOOLS.get(args.command):
+        return tool(args, catalog)
     comparators = args.command == "report"  # their sizes; --compare-fat builds them
     targets = select(expand(catalog, comparators=comparators), args.images)
     if args.changed_since:

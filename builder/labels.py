@@ -13,3 +13,4 @@ EOL = f"{PREFIX}.eol"
 BUILDER = f"{PREFIX}.builder"  # the builder's version
 TEST = f"{PREFIX}.test"  # on the containers and volumes tests make
 VERSION = "org.opencontainers.image.version"  # the full version the runtime reports
+CREATED = "org.opencontainers.image.created"  # when it was built: its immutable tag's date

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from builder import bases, build, buildid, decide, publish, render, report, smoketest
+from builder import bases, build, buildid, decide, ledger, publish, render, report, smoketest
 from builder.buildid import Inputs
 from builder.decide import Decision, Kind
 from builder.errors import BuildError, HostError, SmokeTestError
@@ -118,17 +118,27 @@ def publish_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -
     """Push what passed and the registry does not serve yet, tag by tag, and mend the tags of what
     it serves under some tags only."""
     run.start_registry()
-    if run.registry.username and run.registry.password:
+    try:
+        run.registry.ping()
+        down = None
+    except HostError as error:
+        down = error  # every image fails at once, and nothing counts as pushed
+    if not down and run.registry.username and run.registry.password:
         run.engine.login(run.registry.host, run.registry.username, run.registry.password)
 
     def one(decision: Decision) -> str | None:
+        if down:
+            raise down
         if decision.kind is Kind.PUBLISHED:
             return "already published, unchanged"
+        target = decision.target
         if decision.published:
-            fetch(run, decision.target.id)  # tags to mend: pushing them needs the image here
-        with run.log.file(decision.target.id) as log_file:
-            _, anything = publish.publish(run.engine, decision.target, run.store, run.registry, log_file)
-        return None if anything else "already published, unchanged"
+            fetch(run, target.id)  # tags to mend: pushing them needs the image here
+        with run.log.file(target.id) as log_file:
+            state, pointed = publish.publish(run.engine, target, run.store, run.registry, log_file)
+        moments = [ledger.Entry(tag, digest, state.build_id, ledger.now()) for tag, digest in pointed]
+        ledger.append(run.registry, target.language, target.version.version, moments)
+        return None if pointed else "already published, unchanged"
 
     # a failed push leaves the other images' pushes alone: no image needs another one pushed
     return run.each(f"push to {run.registry.host}", one, published(decisions), earlier, parents_first=False)

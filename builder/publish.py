@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from builder import labels
+from builder import labels, ledger
 from builder.errors import PublishError, SmokeTestError
 from builder.registry import retrying
 from builder.seams import Engine, Registry
@@ -21,20 +21,21 @@ def publish(
     registry: Registry,
     log_file: io.TextIOBase,
     *,
-    attempts: int = 4,
-) -> tuple[State, bool]:
-    """Push target's tested image under each of its tags, longest tag first, and check each digest;
-    a tag that already serves an image of the same build id is left as it is, and the image moves
-    once: the other tags are pointed at its manifest. Returns the state, whose `pushed` holds every
-    tag, and whether anything was pushed. Run again after a stop, it finishes what is missing."""
+    attempts: int = 8,
+) -> tuple[State, list[tuple[str, str]]]:
+    """Push target's tested image under each of its tags, longest tag first, then under its own
+    immutable tag (ledger.immutable_tag), and check each digest; a tag that already serves an image
+    of the same build id is left as it is, and the image moves once: the other tags are pointed at
+    its manifest. Returns the state, whose `pushed` holds every tag, and the tags this publish
+    pointed, with their digest. Run again after a stop, it finishes what is missing."""
     state = store.get(target.id)
     if not state.passed:
         failed = ", ".join(t.name for t in state.tests if not t.ok) or "not tested"
         raise SmokeTestError(f"{target.id}: not pushed: its tests did not pass ({failed})")
     repository = registry.repository(target.language)
-    pushed = {}
+    pushed: dict[str, str] = {}
     compressed = 0
-    anything = False
+    pointed: list[tuple[str, str]] = []
     for tag in state.tags:
         reference = f"{repository}:{tag}"
         if reference in state.pushed and registry.digest(target.language, tag) == state.pushed[reference]:
@@ -58,5 +59,17 @@ def publish(
             serves = served.digest if served else "nothing"
             raise PublishError(f"{repository}:{tag}: pushed {digest}, but the registry serves {serves}")
         pushed[reference], compressed = digest, served.compressed
-        anything = True
-    return store.put(state.evolve(pushed=pushed, compressed=compressed, error="")), anything
+        pointed.append((tag, digest))
+    digest = pushed[f"{repository}:{state.tags[0]}"]
+    created = (engine.inspect(state.image_id)["Config"].get("Labels") or {}).get(labels.CREATED, "")
+    if created:  # its own tag, which never moves
+        own = ledger.immutable_tag(
+            registry, target.language, version=state.version, created=created, suffix=target.suffix, digest=digest
+        )
+        if registry.digest(target.language, own) != digest:
+            for attempt in retrying(attempts):
+                with attempt:
+                    registry.tag(target.language, digest, own)
+            pointed.append((own, digest))
+        pushed[f"{repository}:{own}"] = digest
+    return store.put(state.evolve(pushed=pushed, compressed=compressed, error="")), pointed

@@ -4,9 +4,12 @@ basic or a bearer token where the registry asks for one; kept-alive sessions, on
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +20,7 @@ from builder.errors import HostError, PublishError, TransientError
 from builder.seams import Served
 
 logger = logging.getLogger("birdhouse.registry")
-READS = 4  # attempts at each request: a few seconds' grace for a registry that blinks
+READS = 8  # attempts at each request: a registry failing 30% of them still answers every one
 
 
 class Unanswered(TransientError):
@@ -44,10 +47,10 @@ def _reason(error: Exception) -> str:
 
 
 def _wait(state: tenacity.RetryCallState) -> float:
-    """A 429's Retry-After where it gives one, else exponential back-off (0.5 s, 1 s, 2 s, …, 8 s)."""
+    """A 429's Retry-After where it gives one, else exponential back-off (0.25 s, 0.5 s, …, 8 s)."""
     error = state.outcome.exception() if state.outcome else None
     after = getattr(error, "retry_after", None)
-    return float(after) if after else float(min(8.0, 0.5 * 2 ** (state.attempt_number - 1)))
+    return float(after) if after else float(min(8.0, 0.25 * 2 ** (state.attempt_number - 1)))
 
 
 def retrying(attempts: int) -> tenacity.Retrying:
@@ -69,6 +72,7 @@ MANIFEST_TYPES = ", ".join(
         "application/vnd.oci.image.index.v1+json",
     )
 )
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 _local = threading.local()
 
 
@@ -159,6 +163,20 @@ class RegistryClient:
             raise PublishError(f"{method} {url}: HTTP {response.status_code}")
         return response
 
+    def ping(self) -> None:
+        """Whether the registry answers at all (any answer will do), asked a few times over a few
+        seconds; HostError if not, so that a publish to a registry that is down fails fast."""
+        url = f"{self.scheme}://{self.host}/v2/"
+        for attempt in range(3):
+            try:
+                _session().get(url, timeout=10, verify=self.ca or True)
+                return
+            except requests.RequestException as error:
+                reason = _reason(error)
+                time.sleep(0.5 * 2**attempt)
+        raise HostError(f"the registry at {self.host} does not answer ({reason}): `make setup` starts the "
+                        "embedded one; or check BIRDHOUSE_REGISTRY")  # fmt: skip
+
     def served(self, language: str, tag: str) -> Served | None:
         """What the registry serves for language:tag (None if nothing): one manifest and its config."""
         response = self._request(language, f"manifests/{tag}")
@@ -191,6 +209,56 @@ class RegistryClient:
             language, f"manifests/{tag}", method="PUT", headers={"Content-Type": kind}, data=manifest.content
         )
         return (put.headers.get("Docker-Content-Digest") if put is not None else None) or ""
+
+    def tags(self, language: str) -> list[str]:
+        """Every tag of the language's repository."""
+        response = self._request(language, "tags/list", accept="application/json")
+        return list((response.json().get("tags") or []) if response is not None else [])
+
+    def blob(self, language: str, digest: str) -> bytes | None:
+        response = self._request(language, f"blobs/{digest}", accept="*/*")
+        return response.content if response is not None else None
+
+    def manifest(self, language: str, reference: str) -> dict[str, Any] | None:
+        response = self._request(language, f"manifests/{reference}", accept=OCI_MANIFEST)
+        manifest: dict[str, Any] | None = response.json() if response is not None else None
+        return manifest
+
+    def put_blob(self, language: str, data: bytes) -> str:
+        """Upload data as a blob, monolithically (a POST for an upload, a PUT of the data), the two
+        again from the start while the failure is transient; its digest."""
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        if self._request(language, f"blobs/{digest}", method="HEAD", accept="*/*") is not None:
+            return digest  # there already
+        url = f"{self.scheme}://{self.host}/v2/{self.path(language)}/blobs/uploads/"
+        for attempt in retrying(READS):
+            with attempt:
+                started = self._once("POST", url, "*/*", {})
+                location = started.headers.get("Location", "") if started is not None else ""
+                if location.startswith("/"):
+                    location = f"{self.scheme}://{self.host}{location}"
+                separator = "&" if "?" in location else "?"
+                headers = {"Content-Type": "application/octet-stream"}
+                if (
+                    self._once(
+                        "PUT", f"{location}{separator}digest={digest}", "*/*", {"data": data, "headers": headers}
+                    )
+                    is None
+                ):
+                    raise TransientError(f"{url}: the upload went away")
+        return digest
+
+    def put_manifest(self, language: str, reference: str, manifest: dict[str, Any]) -> str:
+        """Write an OCI manifest under reference (a tag); its digest."""
+        body = json.dumps(manifest, sort_keys=True).encode()
+        put = self._request(
+            language, f"manifests/{reference}", method="PUT", headers={"Content-Type": OCI_MANIFEST}, data=body
+        )
+        return (put.headers.get("Docker-Content-Digest") if put is not None else None) or ""
+
+    def delete(self, language: str, digest: str) -> None:
+        """Delete the manifest digest (and so every tag of it)."""
+        self._request(language, f"manifests/{digest}", method="DELETE", accept="*/*")
 
     @staticmethod
     def _token(challenge: str, auth: tuple[str, str] | None, verify: str | bool) -> str:

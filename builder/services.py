@@ -54,15 +54,18 @@ def state_folder() -> Path:
     return Path("/var/lib/birdhouse") if os.geteuid() == 0 else Path.home() / ".local/share/birdhouse"
 
 
-def answers(address: str) -> bool:
+def answers(address: str, scheme: str = "http", ca: str | None = None) -> bool:
     try:
-        return requests.get(f"http://{address}/v2/", timeout=3).status_code in (200, 401)
+        return requests.get(f"{scheme}://{address}/v2/", timeout=3, verify=ca or True).status_code in (200, 401)
     except requests.RequestException:
         return False
 
 
-def serve(address: str, home: Path) -> subprocess.Popen[bytes]:
-    """Debian's docker-registry serving address, its data and log under home, once it answers."""
+def serve(
+    address: str, home: Path, extra: str = "", scheme: str = "http", ca: str | None = None
+) -> subprocess.Popen[bytes]:
+    """Debian's docker-registry serving address, its data and log under home, once it answers
+    (extra: more of its configuration, under `http:` first: `  tls: …`, then `auth: …`)."""
     binary = shutil.which("docker-registry")
     if not binary:
         raise HostError(
@@ -71,13 +74,13 @@ def serve(address: str, home: Path) -> subprocess.Popen[bytes]:
         )
     (home / "registry").mkdir(parents=True, exist_ok=True)
     config = home / "registry.yml"
-    config.write_text(CONFIG.format(data=home / "registry", address=address))
+    config.write_text(CONFIG.format(data=home / "registry", address=address) + extra)
     with (home / "registry.log").open("ab") as log:
         process = subprocess.Popen(
             [binary, "serve", str(config)], stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
         )
     for _ in range(60):
-        if answers(address):
+        if answers(address, scheme, ca):
             return process
         if process.poll() is not None:
             break

@@ -6,6 +6,7 @@ a test breaks what it wants broken (a build, a test, a push, the registry)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import tarfile
@@ -41,6 +42,8 @@ class FakeRegistry:
     manifests: dict[tuple[str, str], Served] = field(default_factory=dict)  # (language, tag) -> what it serves
     asked: list[str] = field(default_factory=list)
     tagged: list[str] = field(default_factory=list)  # language:tag, pointed at a manifest there
+    documents: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # other manifests (ledgers)
+    blobs: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def local(self) -> bool:
@@ -54,6 +57,10 @@ class FakeRegistry:
         if self.down:
             raise TransientError(f"reading https://{self.host}/v2/{what}: connection refused")
 
+    def ping(self) -> None:
+        if self.down:
+            raise HostError(f"the registry at {self.host} does not answer (connection refused)")
+
     def served(self, language: str, tag: str) -> Served | None:
         self._answer(f"{language}/manifests/{tag}")
         return self.manifests.get((language, tag))
@@ -62,6 +69,28 @@ class FakeRegistry:
         self._answer(f"HEAD {language}/manifests/{tag}")
         served = self.manifests.get((language, tag))
         return served.digest if served else None
+
+    def tags(self, language: str) -> list[str]:
+        return sorted({tag for (lang, tag) in [*self.manifests, *self.documents] if lang == language})
+
+    def blob(self, language: str, digest: str) -> bytes | None:
+        return self.blobs.get(digest)
+
+    def manifest(self, language: str, reference: str) -> dict[str, Any] | None:
+        return self.documents.get((language, reference))
+
+    def put_blob(self, language: str, data: bytes) -> str:
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        self.blobs[digest] = data
+        return digest
+
+    def put_manifest(self, language: str, reference: str, manifest: dict[str, Any]) -> str:
+        self.documents[(language, reference)] = manifest
+        return "sha256:" + hashlib.sha256(repr(manifest).encode()).hexdigest()
+
+    def delete(self, language: str, digest: str) -> None:
+        for key in [key for key, served in self.manifests.items() if key[0] == language and served.digest == digest]:
+            del self.manifests[key]
 
     def tag(self, language: str, digest: str, tag: str) -> str:
         self._answer(f"PUT {language}/manifests/{tag}")

@@ -4,6 +4,7 @@ failures included. And the scheduler: parents first, N at a time, a failure skip
 
 from __future__ import annotations
 
+import datetime
 import io
 import threading
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import buildid, catalog, pipeline
+from builder import buildid, catalog, ledger, pipeline
 from builder.bases import base_image
 from builder.build import cache_is_current
 from builder.buildid import Inputs
@@ -73,7 +74,17 @@ def test_all_builds_tests_and_pushes_then_a_second_run_does_nothing(
     assert engine.builds == ["node-18-dev", "node-18-run"] and engine.examples == ["node-18-run"]
     # each image moves once, by its longest tag; its other tags are pointed at it in the registry
     assert sorted(engine.pushes) == ["registry.test/node:18.20.4", "registry.test/node:18.20.4-dev"]
-    assert sorted(registry.tagged) == sorted(f"node:{tag}" for tag in ("18.20", "18", "18.20-dev", "18-dev"))
+    day = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")
+    own = (f"18.20.4-{day}", f"18.20.4-{day}-dev")  # each build's immutable tag
+    assert sorted(registry.tagged) == sorted(f"node:{tag}" for tag in ("18.20", "18", "18.20-dev", "18-dev", *own))
+    # the ledger: every tag pointed, at which digest, from which build, when
+    moments = ledger.history(registry, "node", "18")
+    assert [(m.digest, m.build_id) for m in moments] == [
+        (registry.manifests[("node", "18")].digest, run.store.get("node-18-run").build_id)
+    ]
+    assert {m.tag for m in ledger.read(registry, "node", "18")} == {
+        "18.20.4", "18.20", "18", "18.20.4-dev", "18.20-dev", "18-dev", *own
+    }  # fmt: skip
     state = run.store.get("node-18-run")
     assert state.passed and state.decision == "build: new"
     assert state.outcomes == {"build": "done", "test": "done", "push": "done"}
@@ -189,7 +200,8 @@ def test_a_push_that_fails_is_retried_if_transient(
 def test_a_registry_that_does_not_answer(
     sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
 ) -> None:
-    """Building needs no registry (said once); pushing does, and fails."""
+    """Building needs no registry (said once); pushing does: it fails at once, in a sentence (the
+    host lacks a registry: exit 4), and nothing counts as pushed."""
     registry.down = True
     run = run_of(sample, tmp_path, engine, registry)
     outcomes = pipeline.execute(run, "build")
@@ -197,7 +209,10 @@ def test_a_registry_that_does_not_answer(
     assert logged(run).count("the registry does not answer") == 1
     assert pipeline.execute(run_of(sample, tmp_path, engine, registry), "test").exit_code == 0
     run = run_of(sample, tmp_path, engine, registry)
-    assert pipeline.execute(run, "push").exit_code == 7
+    outcomes = pipeline.execute(run, "push")
+    assert outcomes.exit_code == 4 and not engine.pushes
+    assert all("the registry at registry.test does not answer" in o.note for o in outcomes.failures())
+    assert not run.store.get("node-18-run").pushed
     assert [d.kind for d in pipeline.plan(run).values()] == [Kind.PUSH, Kind.PUSH]
 
 
