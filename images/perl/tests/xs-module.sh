@@ -1,10 +1,13 @@
-# Build and install an XS module (Makefile.PL + Hello.xs) with cpanm into a local::lib at
-# DEST/local, offline (it has no dependencies beyond core), then load it.
-# usage: sh xs-module.sh DEST
+# Build and install an XS module (its C, or C++ behind it) from /tests/DIST with cpanm into a
+# local::lib at DEST/local, offline (it needs nothing beyond core), then load it: "LABEL says 42".
+# usage: sh xs-module.sh DEST DIST MODULE LABEL
 set -eu
 dest=$1
+dist=$2
+module=$3
+label=$4
 mkdir -p "$dest"
-cp -r /tests/Hello-XS "$dest/src"
-cpanm --quiet --notest --local-lib "$dest/local" "$dest/src" >/dev/null
-rm -rf "$dest/src"
-perl -Mlib="$dest/local/lib/perl5" -MHello -e 'print "xs module says ", Hello::answer(), "\n"'
+cp -r "/tests/$dist" "$dest/src-$dist"
+cpanm --quiet --notest --local-lib "$dest/local" "$dest/src-$dist" >/dev/null
+rm -rf "$dest/src-$dist"
+perl -Mlib="$dest/local/lib/perl5" "-M$module" -e "print '$label says ', ${module}::answer(), \"\\n\""
