@@ -32,7 +32,7 @@ def dev_image(engine: DockerEngine, catalog: Catalog, registry: RegistryClient, 
     dev = next(t for t in expand(catalog) if t.id == target.parents[0])
     reference = f"{registry.repository(dev.language)}:{full_tags(dev, marks.get(labels.VERSION, ''))[0]}"
     if not engine.image_id(reference):
-        engine.pull(reference)
+        engine.pull(reference, registry.auth)
     return reference
 
 

@@ -165,9 +165,9 @@ class DockerEngine:
         repository, tag = reference.rsplit(":", 1)
         self.api.import_image_from_file(str(tarball), repository=repository, tag=tag, changes=changes)
 
-    def pull(self, reference: str) -> None:
+    def pull(self, reference: str, auth: Mapping[str, str] | None = None) -> None:
         try:
-            self.client.images.pull(reference)
+            self.client.images.pull(reference, auth_config=dict(auth) if auth else None)
         except docker.errors.APIError as error:
             raise HostError(f"cannot pull {reference}: {error.explanation or error}") from None
 
@@ -339,19 +339,16 @@ class DockerEngine:
 
     # registry
 
-    def login(self, registry: str, username: str, password: str) -> None:
-        try:
-            self.client.login(username=username, password=password, registry=registry)
-        except docker.errors.APIError as error:
-            raise PublishError(f"login to {registry} failed: {error.explanation or error}") from None
-
-    def push(self, repository: str, tag: str, log: io.TextIOBase) -> str:
-        """Push repository:tag; return the digest the registry acknowledged.
+    def push(self, repository: str, tag: str, log: io.TextIOBase, auth: Mapping[str, str] | None = None) -> str:
+        """Push repository:tag (with auth: username and password, sent with this push only, stored
+        nowhere); return the digest the registry acknowledged.
 
         Errors come inside the stream, not as exceptions: each one raises here, as a
         TransientError when trying again may help."""
         try:
-            chunks = self.api.push(repository, tag=tag, stream=True, decode=True)
+            chunks = self.api.push(
+                repository, tag=tag, stream=True, decode=True, auth_config=dict(auth) if auth else None
+            )
             digest = None
             for chunk in chunks:
                 if "error" in chunk or "errorDetail" in chunk:

@@ -123,8 +123,6 @@ def publish_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -
         down = None
     except HostError as error:
         down = error  # every image fails at once, and nothing counts as pushed
-    if not down and run.registry.username and run.registry.password:
-        run.engine.login(run.registry.host, run.registry.username, run.registry.password)
 
     def one(decision: Decision) -> str | None:
         if down:
@@ -165,7 +163,7 @@ def fetch(run: Run, target_id: str) -> None:
             return
         reference = next(iter(state.pushed))
         with run.log.step(target_id, f"pull {reference}"):
-            run.engine.pull(reference)  # the same image id: a registry keeps the config as it is
+            run.engine.pull(reference, run.registry.auth)  # the same image id: a registry keeps the config as it is
 
 
 def plan(run: Run) -> dict[str, Decision]:

@@ -53,7 +53,7 @@ def publish(
                     log_file.write(f"{reference}: tagged {moved}\n")
                 else:
                     engine.tag(state.image_id, repository, tag)
-                    digest = engine.push(repository, tag, log_file)
+                    digest = engine.push(repository, tag, log_file, registry.auth)
                 served = registry.served(target.language, tag)
         if served is None or served.digest != digest:
             serves = served.digest if served else "nothing"

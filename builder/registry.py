@@ -105,6 +105,11 @@ class RegistryClient:
         )
 
     @property
+    def auth(self) -> dict[str, str] | None:
+        """The credentials as the engine takes them with a push or a pull (never stored)."""
+        return {"username": self.username, "password": self.password} if self.username and self.password else None
+
+    @property
     def local(self) -> bool:
         return self.host.split(":")[0] in ("127.0.0.1", "localhost", "[::1]")
 

@@ -49,6 +49,10 @@ class FakeRegistry:
     def local(self) -> bool:
         return False
 
+    @property
+    def auth(self) -> dict[str, str] | None:
+        return {"username": self.username, "password": self.password} if self.username and self.password else None
+
     def repository(self, language: str) -> str:
         return f"{self.host}/{language}"
 
@@ -174,7 +178,7 @@ class FakeEngine:
     def import_tarball(self, tarball: Path, reference: str, changes: list[str]) -> None:
         self.references[reference] = self.add({})
 
-    def pull(self, reference: str) -> None:
+    def pull(self, reference: str, auth: Mapping[str, str] | None = None) -> None:
         repository, tag = reference.rsplit(":", 1)
         served = self.registry.manifests.get((repository.rsplit("/", 1)[-1], tag))
         if served is None:
@@ -244,10 +248,7 @@ class FakeEngine:
 
     # registry
 
-    def login(self, registry: str, username: str, password: str) -> None:
-        pass
-
-    def push(self, repository: str, tag: str, log: io.TextIOBase) -> str:
+    def push(self, repository: str, tag: str, log: io.TextIOBase, auth: Mapping[str, str] | None = None) -> str:
         if self.push_failures:
             raise self.push_failures.pop(0)
         image_id = self.references[f"{repository}:{tag}"]
