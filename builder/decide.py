@@ -41,6 +41,10 @@ class Facts:
     unserved: tuple[str, ...] = ()  # where the registry serves its build id: its tags that serve something else
     failed: tuple[str, ...] = ()  # the images it needs that failed in this run
 
+    def serves(self, build_id: str) -> bool:
+        """Whether the registry serves this build id under the image's first tag."""
+        return self.served is not None and self.served.labels.get(labels.BUILD_ID) == build_id
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -57,8 +61,7 @@ class Decision:
     @property
     def published(self) -> bool:
         """The registry serves this build id (some tags may still need mending)."""
-        served = self.facts.served
-        return served is not None and served.labels.get(labels.BUILD_ID) == self.build_id
+        return self.facts.serves(self.build_id)
 
     @property
     def reason(self) -> str:
@@ -99,8 +102,7 @@ def decide(
             return decision(Kind.UNCHANGED, "built before")
         return decision(Kind.ADOPT, "the engine holds an image of this build id") if facts.held else build()
     rebuilt = next((p for p in target.parents if p in parents and parents[p].kind is Kind.BUILD), None)
-    served = facts.served
-    if served is not None and served.labels.get(labels.BUILD_ID) == build_id:
+    if facts.serves(build_id):
         if rebuilt:
             return decision(Kind.TEST, f"published, but {rebuilt} is rebuilt: its pair tests run again")
         if facts.unserved:

@@ -64,7 +64,7 @@ def build_stage(run: Run, decisions: dict[str, Decision]) -> list[Outcome]:
     def one(decision: Decision) -> str | None:
         target = decision.target
         if decision.kind is Kind.BUILD:
-            with run.fetching:  # one bootstrap at a time
+            with run.one_at_a_time:
                 bases.ensure(run.engine, run.catalog.bases[target.base], run.log, proxy=run.apt_proxy)
             with run.log.file(target.id) as log_file:
                 build.build(
@@ -94,6 +94,8 @@ def test_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -> l
     """Test what is new or untested here (and run images whose dev image is new: their pair tests
     use it); tag what passes for publishing."""
 
+    toolchain = (run.catalog.toolchain("compiler"), run.catalog.toolchain("package-manager"))
+
     def one(decision: Decision) -> str | None:
         target = decision.target
         if decision.kind not in (Kind.BUILD, Kind.ADOPT, Kind.TEST):
@@ -103,7 +105,6 @@ def test_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -> l
         state = run.store.get(target.id)
         if not state.image_id or state.build_id != decision.build_id:
             raise BuildError(f"{target.id} is not built: run `python -m builder build {target.id}` first")
-        toolchain = (run.catalog.toolchain("compiler"), run.catalog.toolchain("package-manager"))
         state = smoketest.smoke_test(run.engine, target, run.store, toolchain)
         if not state.passed:
             failed = [t for t in state.tests if not t.ok]
@@ -111,7 +112,7 @@ def test_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -> l
             raise SmokeTestError(f"{target.id}: {len(failed)} test(s) failed; not tagged:\n{details}")
         return None
 
-    return run.each("test", one, published(decisions), earlier)
+    return run.each("test", one, publishable(decisions), earlier)
 
 
 def publish_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -> list[Outcome]:
@@ -139,7 +140,7 @@ def publish_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -
         return None if pointed else "already published, unchanged"
 
     # a failed push leaves the other images' pushes alone: no image needs another one pushed
-    return run.each(f"push to {run.registry.host}", one, published(decisions), earlier, parents_first=False)
+    return run.each(f"push to {run.registry.host}", one, publishable(decisions), earlier, parents_first=False)
 
 
 def report_stage(run: Run) -> None:
@@ -149,7 +150,7 @@ def report_stage(run: Run) -> None:
     run.log.info("report: " + ", ".join(str(path) for path in written))
 
 
-def published(decisions: dict[str, Decision]) -> Iterable[Decision]:
+def publishable(decisions: dict[str, Decision]) -> Iterable[Decision]:
     """The decisions about images that are tested and published (not the fat comparators)."""
     return [decision for decision in decisions.values() if not decision.target.comparator]
 
@@ -157,7 +158,7 @@ def published(decisions: dict[str, Decision]) -> Iterable[Decision]:
 def fetch(run: Run, target_id: str) -> None:
     """Pull an image taken as published (not built here) once something on this machine needs it
     (a run image's pair test needs its dev image), by what its record says was pushed."""
-    with run.fetching:
+    with run.one_at_a_time:
         state = run.store.get(target_id)
         if not (state.passed and state.pushed) or run.engine.image_id(state.image_id):
             return

@@ -102,7 +102,7 @@ class Run:
     connect: Callable[[], Engine] = DockerEngine.connect  # a fake's, in unit tests
     given_registry: InitVar[Registry | None] = None  # default: the catalog's, or BIRDHOUSE_REGISTRY
     registry: Registry = field(init=False)
-    fetching: threading.Lock = field(default_factory=threading.Lock)  # one pull at a time
+    one_at_a_time: threading.Lock = field(default_factory=threading.Lock)  # pulls and bootstraps
     _local: threading.local = field(default_factory=threading.local)
     _silent: list[BirdhouseError] = field(default_factory=list)  # the registry's first failure to answer
 
