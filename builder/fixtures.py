@@ -7,7 +7,7 @@ fixture it names at /fixtures/<name>.
   machine's architecture), and a requirements.txt naming `packages`: `pip install --no-index
   --find-links /fixtures/<name> -r /fixtures/<name>/requirements.txt`.
 - npm: a package.json depending on `packages`, its package-lock.json, and an npm cache holding
-  every package it locks: `npm ci --offline --cache /fixtures/<name>/cache`.
+  every package it locks: `npm install --offline --cache /fixtures/<name>/cache`.
 
 Delete the cache folder (`BIRDHOUSE_CACHE`, default ~/.cache/birdhouse) to fetch newer releases."""
 
@@ -28,7 +28,7 @@ from builder.buildid import sha256
 from builder.catalog import Fixture
 from builder.errors import HostError
 
-FORMAT = 1  # of a fixture's folder: a change here fetches every fixture again
+FORMAT = 2  # of a fixture's folder: a change here fetches every fixture again
 # manylinux tags a Debian bullseye (glibc 2.31) or newer runs; 2_28 is the newest PyPI has for most
 MANYLINUX = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64")
 _locks: dict[str, threading.Lock] = {}
@@ -79,10 +79,10 @@ def _npm(fixture: Fixture, folder: Path) -> None:
     dependencies = dict(npm_dependency(package) for package in fixture.packages)
     manifest = {"name": "birdhouse-fixture", "private": True, "dependencies": dependencies}
     (folder / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    # the lock file keeps the download addresses (npm ci needs them, some npm configs omit them);
-    # install scripts do not run here: the test runs them, in the dev image
+    # the lock file keeps the download addresses (an offline install needs them, some npm configs omit
+    # them); install scripts do not run here: the test runs them, in the dev image
     command = [npm, "install", "--cache", str(folder / "cache"), "--no-audit", "--no-fund", "--ignore-scripts"]
-    command += ["--omit-lockfile-registry-resolved=false", "--os=linux", "--cpu=x64"]
+    command += ["--omit-lockfile-registry-resolved=false"]
     _run(command, folder, f"fetching {', '.join(fixture.packages)} from npm")
     shutil.rmtree(folder / "node_modules", ignore_errors=True)
     shutil.rmtree(folder / "cache" / "_logs", ignore_errors=True)
