@@ -39,6 +39,7 @@ def test_debug_beside_a_running_container_and_an_image(
         assert out.startswith("/usr/bin/node -e require('fs')"), out  # its process list is ours to read
         assert "debugged" in out  # and its files, under /proc/1/root
         assert main(["debug", container.id, "--", "sh", "-c", "command -v sh"]) == 0  # the dev image has a shell
+        assert capsys.readouterr().out == "/usr/bin/sh\n"
         assert engine.run(reference, ["-c", "true"], entrypoint=["sh"]).exit_code != 0  # the target still has none
         container.reload()
         assert container.status == "running"
