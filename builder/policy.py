@@ -1,5 +1,6 @@
-"""What every run image must be, read off its files: no shell, no package manager, no compiler,
-no setuid or setgid file, no headers or static libraries, and a CA bundle. Pure logic over the
+"""What every run image must be, read off its files: no shell, no package manager (nor its
+database: the packages are listed for scanners in /var/lib/dpkg/status.d alone), no compiler, no
+setuid or setgid file, no headers or static libraries, and a CA bundle. Pure logic over the
 image's file list (Engine.export gives it), so each rule is tested without Docker. The compilers and
 package managers are those every language of the catalog declares (its dev commands' kinds:
 Catalog.toolchain), and the system's own below."""
@@ -20,6 +21,9 @@ SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fis
 SYSTEM_PACKAGE_MANAGERS = frozenset({"dpkg", "apt", "apt-get", "aptitude", "apk", "rpm", "yum", "dnf", "microdnf"})
 SYSTEM_COMPILERS = frozenset({"cpp", "cc1", "cc1plus", "ld", "ld.bfd", "ld.gold", "as", "clang", "clang++", "tcc"})
 PACKAGE_DATABASES = ("var/lib/dpkg", "var/lib/apt", "etc/apt", "var/cache/apt", "lib/apk", "var/lib/rpm")
+# what scanners read instead of a database, in distroless's layout (builder.packages): files directly
+# in it are the one thing under PACKAGE_DATABASES a run image may hold
+STATUS_D = "var/lib/dpkg/status.d"
 DEV_FILE = re.compile(r"\.(?:h|hh|hpp|hxx|a)$")
 SHARED_LIBRARY = re.compile(r"\.so(?:\.[0-9]+)*$")
 
@@ -69,6 +73,11 @@ def check(
     compiler = re.compile(rf"^(?:x86_64-linux-gnu-)?(?:{names})(?:-[0-9.]+)?$")
 
     def package_manager(entry: Entry) -> bool:
+        folder = entry.path.rsplit("/", 1)[0]
+        if (entry.kind == "dir" and entry.path in ("var/lib/dpkg", STATUS_D)) or (
+            entry.kind == "file" and folder == STATUS_D
+        ):
+            return False
         in_database = any(entry.path == db or entry.path.startswith(db + "/") for db in PACKAGE_DATABASES)
         return in_database or (entry.in_bin and entry.name in managers)
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import asdict
 from pathlib import Path
 
-from builder import __version__, fixtures, floor, labels, policy
+from builder import __version__, fixtures, floor, labels, packages, policy
 from builder.buildid import sha256
 from builder.catalog import Fixture, SmokeTest
 from builder.engine import tar_folder
@@ -128,6 +128,19 @@ def _example(engine: Engine, target: Target, store: Store, images: Path) -> Chec
         engine.untag(image)
 
 
+def _packages(engine: Engine, target: Target, store: Store, tree: floor.Tree) -> list[CheckResult]:
+    """The packages the run image lists for scanners (status.d), held to its files: those its dev
+    image's packages ship (their md5sums: the same suite, the same day) must be listed."""
+    dev = store.get(target.parents[0]) if target.parents else None
+    shipped: dict[str, list[str]] = {}
+    if dev and dev.image_id:
+        sums = engine.run(dev.image_id, ["cat /var/lib/dpkg/info/*.md5sums"], entrypoint=["sh", "-c"])
+        if sums.exit_code != 0:
+            return [CheckResult("files-have-their-packages", "policy", False, f"{dev.id}: {sums.output[-300:]}")]
+        shipped = packages.shipped_files(sums.output, tree)
+    return packages.check(tree, packages.installed(tree), shipped)
+
+
 def smoke_test(
     engine: Engine, target: Target, store: Store, toolchain: Toolchain = NO_TOOLCHAIN, images: Path = IMAGES
 ) -> State:
@@ -167,6 +180,7 @@ def smoke_test(
             else:
                 results.append(policy.static_only(entries))
             floor_bytes, libraries = floor.size(tree, whole), floor.size(tree, whole - runtime)
+            results.extend(_packages(engine, target, store, tree))
     state = store.put(
         state.evolve(
             tests=tuple(results),

@@ -161,10 +161,14 @@ class FakeEngine:
 
     @contextmanager
     def export(self, image: str) -> Iterator[tarfile.TarFile]:
-        """A clean run image's files: its runtime, the library floor, a CA bundle, passwd."""
+        """A clean run image's files: its runtime, the library floor, a CA bundle, passwd, and the
+        runtime's package listed for scanners."""
         files = {"etc/ssl/certs/ca-certificates.crt": b"-----BEGIN CERTIFICATE-----", "etc/passwd": b"nonroot"}
         files |= {f"usr/lib/x86_64-linux-gnu/{name}": b"lib" for name in self.catalog.library_floor.libraries}
-        files |= {"usr/bin/runtime": b"runtime"}
+        files |= {"usr/bin/runtime": b"runtime", "etc/os-release": b'ID=debian\nVERSION_ID="13"\n'}
+        status = b"Package: runtime\nVersion: 1.0-1\nArchitecture: amd64\n"
+        sums = f"{hashlib.md5(b'runtime', usedforsecurity=False).hexdigest()}  usr/bin/runtime\n".encode()
+        files |= {"var/lib/dpkg/status.d/runtime": status, "var/lib/dpkg/status.d/runtime.md5sums": sums}
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w") as tar:
             for name, data in files.items():

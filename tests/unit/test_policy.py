@@ -40,6 +40,9 @@ def test_a_clean_image_passes() -> None:
         (Entry("bin/sh", 0o777, 0, "symlink"), "no-shell"),
         (Entry("usr/bin/busybox", 0o755, 1_000_000), "no-shell"),
         (Entry("var/lib/dpkg/status", 0o644, 1000), "no-package-manager"),
+        (Entry("var/lib/dpkg/info/libc6:amd64.list", 0o644, 1000), "no-package-manager"),
+        (Entry("var/lib/dpkg/status.d/info/libc6", 0o644, 1000), "no-package-manager"),  # no deeper
+        (Entry("var/lib/dpkg/status.d/libc6", 0o777, 0, "symlink"), "no-package-manager"),
         (Entry("usr/bin/apt-get", 0o755, 1000), "no-package-manager"),
         (Entry("usr/local/bin/pip3", 0o755, 1000), "no-package-manager"),
         (Entry("usr/bin/gcc-12", 0o755, 1000), "no-compiler"),
@@ -67,6 +70,16 @@ def test_names_alike_are_not_cruft() -> None:
         Entry("usr/lib/python3.11/sh", 0o755, 0, "dir"),
     ]
     assert failures(CLEAN + look_alikes) == {}
+
+
+def test_the_packages_listed_for_scanners_are_no_package_database() -> None:
+    status_d = [
+        Entry("var/lib/dpkg", 0o755, 0, "dir"),
+        Entry("var/lib/dpkg/status.d", 0o755, 0, "dir"),
+        Entry("var/lib/dpkg/status.d/libc6", 0o644, 900),
+        Entry("var/lib/dpkg/status.d/libc6.md5sums", 0o644, 9000),
+    ]
+    assert failures(CLEAN + status_d) == {}
 
 
 def test_the_ca_bundle_must_be_there() -> None:

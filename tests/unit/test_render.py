@@ -53,14 +53,18 @@ def test_a_language_template_overrides_only_its_blocks(sample: catalog.Catalog, 
     assert "apt-get install" in rendered.dockerfile
 
 
-def test_context_carries_the_closure_script(sample: catalog.Catalog, tmp_path: Path) -> None:
-    """Run images use it, dev images ship it as birdhouse-closure; a fat comparator has none."""
+def test_context_carries_the_closure_and_packages_scripts(sample: catalog.Catalog, tmp_path: Path) -> None:
+    """Run images use them, dev images ship them as birdhouse-closure and birdhouse-packages; a fat
+    comparator has none."""
     for variant in ("run", "dev"):
         rendered = render.render(target(sample, f"node-18-{variant}"), sample)
         folder = render.write(rendered, tmp_path / variant)
-        assert sorted(p.name for p in folder.iterdir()) == ["Dockerfile", "closure.sh"]
-    dev = render.render(target(sample, "node-18-dev"), sample).dockerfile
-    assert "COPY closure.sh /usr/local/bin/birdhouse-closure\n" in dev
+        assert sorted(p.name for p in folder.iterdir()) == ["Dockerfile", "closure.sh", "packages.sh"]
+        for script in ("closure", "packages"):
+            assert f"COPY {script}.sh /usr/local/bin/birdhouse-{script}\n" in rendered.dockerfile
+    run = render.render(target(sample, "node-18-run"), sample).dockerfile
+    # the packages are listed once the closure is in /rootfs, before the links no package owns
+    assert run.index("RUN birdhouse-closure") < run.index("RUN birdhouse-packages /rootfs") < run.index("ln -sfn")
     fat = next(t for t in expand(sample, comparators=True) if t.variant == "fat")
     assert render.render(fat, sample).files == ()
 
