@@ -9,7 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from builder import __version__, labels
+from builder import __version__, labels, ledger
 from builder.buildid import Inputs
 from builder.catalog import Catalog
 from builder.errors import BuildError
@@ -109,6 +109,7 @@ def build(
     proxy: str | None = None,
 ) -> State:
     """Build target from its rendered context; return its new state (saved in store)."""
+    started = ledger.now()
     own = {labels.ID: target.id, labels.BUILD_ID: inputs.build_id, labels.INPUTS: inputs.to_json()}
     image = engine.build(context, log_file, labels=own, nocache=nocache, proxy=proxy)
     if target.variant == "run" and not target.version.probe.in_run:
@@ -132,5 +133,7 @@ def build(
             version=full_version,
             tags=full_tags(target, full_version),
             size=size,
+            started=started,
+            finished=ledger.now(),
         )
     )

@@ -11,14 +11,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from builder import attest, docs, ledger, pipeline, services
 from builder import catalog as catalog_module
 from builder import debug as debugging
-from builder import docs, ledger, pipeline, services
 from builder import plan as plan_module
 from builder.catalog import Catalog
 from builder.decide import Kind
 from builder.engine import DockerEngine
-from builder.errors import BirdhouseError, SelectionError
+from builder.errors import BirdhouseError, PublishError, SelectionError
 from builder.log import Log
 from builder.registry import RegistryClient
 from builder.run import Run
@@ -42,6 +42,8 @@ DEBUG = (
     "a shell (or COMMAND) in the dev image beside a running container or an image, sharing its processes and network"
 )
 HISTORY = "every digest a tag (node:18) was pointed at, newest first, from the registry's ledgers"
+SBOM = "the SBOM attached to an image (node:18) in the registry: SPDX 2.3 JSON, or CycloneDX 1.6 with --cyclonedx"
+PROVENANCE = "the provenance attached to an image (node:18) in the registry: its in-toto Statement (SLSA provenance v1)"
 GC = "the retention policy: delete the builds older than --keep-days that no tag serves nor the window's ledger names"
 
 
@@ -84,6 +86,12 @@ def parser() -> argparse.ArgumentParser:
     looking = commands.add_parser("history", help=HISTORY, description=HISTORY)
     looking.add_argument("tag", metavar="LANGUAGE:TAG", help="node:18, python:3.13-dev")
     looking.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
+    for name, help_ in (("sbom", SBOM), ("provenance", PROVENANCE)):
+        reading = commands.add_parser(name, help=help_, description=help_)
+        reading.add_argument("tag", metavar="LANGUAGE:TAG", help="node:18, python:3.13-dev")
+        reading.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
+        if name == "sbom":
+            reading.add_argument("--cyclonedx", action="store_true", help="CycloneDX 1.6 JSON, not SPDX 2.3")
     keeping = commands.add_parser("gc", help=GC, description=GC)
     keeping.add_argument("--keep-days", type=int, default=30, help="keep every build of this many days (%(default)s)")
     keeping.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
@@ -127,10 +135,15 @@ def _debug(args: argparse.Namespace, catalog: Catalog) -> int:
     return result.exit_code
 
 
-def _history(args: argparse.Namespace, catalog: Catalog) -> int:
+def _image(args: argparse.Namespace, catalog: Catalog) -> tuple[str, str]:
     language, _, tag = args.tag.partition(":")
     if language not in catalog.languages or not tag:
         raise SelectionError(f"{args.tag}: expected LANGUAGE:TAG of the catalog's languages, as node:18")
+    return language, tag
+
+
+def _history(args: argparse.Namespace, catalog: Catalog) -> int:
+    language, tag = _image(args, catalog)
     moments = ledger.history(RegistryClient.from_env(catalog.registry, catalog.namespace), language, tag)
     if not moments:
         raise SelectionError(f"the ledger names no publish of {args.tag}")
@@ -151,7 +164,29 @@ def _gc(args: argparse.Namespace, catalog: Catalog) -> int:
     return 0
 
 
-TOOLS: dict[str, Callable[[argparse.Namespace, Catalog], int]] = {"debug": _debug, "history": _history, "gc": _gc}
+def _attached(args: argparse.Namespace, catalog: Catalog) -> int:
+    language, tag = _image(args, catalog)
+    registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
+    kind, title = ("att", "provenance.intoto.json") if args.command == "provenance" else ("sbom", "sbom.spdx.json")
+    if getattr(args, "cyclonedx", False):
+        title = "sbom.cdx.json"
+    documents = attest.read(registry, language, tag, kind)
+    if title not in documents:
+        raise PublishError(f"{args.tag}: its {kind} holds no {title} (it holds {', '.join(documents)})")
+    if kind == "att":
+        print(json.dumps(attest.statement(documents[title]), indent=1))
+    else:
+        print(documents[title].decode(), end="")
+    return 0
+
+
+TOOLS: dict[str, Callable[[argparse.Namespace, Catalog], int]] = {
+    "debug": _debug,
+    "history": _history,
+    "sbom": _attached,
+    "provenance": _attached,
+    "gc": _gc,
+}
 
 
 def run(args: argparse.Namespace) -> int:

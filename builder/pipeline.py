@@ -1,6 +1,6 @@
 """The run as a pipeline of stages, each taking what the one before it gave:
 
-    render → identify → decide → build → test → publish → report
+    render → identify → decide → build → test → publish (and attest) → report
 
 render writes each image's Dockerfile and context; identify gives each its build inputs (so its
 build id); decide gathers the facts about each image once and decides what to do with it
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from builder import bases, build, buildid, decide, ledger, publish, render, report, smoketest
+from builder import attest, bases, build, buildid, decide, ledger, publish, render, report, smoketest
 from builder.buildid import Inputs
 from builder.decide import Decision, Kind
 from builder.errors import BuildError, HostError, SmokeTestError
@@ -135,6 +135,8 @@ def publish_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -
             fetch(run, target.id)  # tags to mend: pushing them needs the image here
         with run.log.file(target.id) as log_file:
             state, pointed = publish.publish(run.engine, target, run.store, run.registry, log_file)
+        if pointed or not all(path.exists() for path in attest.files(run.out, target.id).values()):
+            attest.attest(run.engine, target, run.store, run.registry, run.out)  # its SBOM and provenance
         moments = [ledger.Entry(tag, digest, state.build_id, ledger.now()) for tag, digest in pointed]
         ledger.append(run.registry, target.language, target.version.version, moments)
         return None if pointed else "already published, unchanged"

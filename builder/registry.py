@@ -253,9 +253,27 @@ class RegistryClient:
                     raise TransientError(f"{url}: the upload went away")
         return digest
 
-    def put_manifest(self, language: str, reference: str, manifest: dict[str, Any]) -> str:
-        """Write an OCI manifest under reference (a tag); its digest."""
+    def descriptor(self, language: str, reference: str) -> dict[str, Any] | None:
+        """The OCI descriptor (media type, digest, size) of the manifest reference names."""
+        response = self._request(language, f"manifests/{reference}")
+        if response is None:
+            return None
+        digest = "sha256:" + hashlib.sha256(response.content).hexdigest()
+        return {"mediaType": response.headers.get("Content-Type", ""), "digest": digest, "size": len(response.content)}
+
+    def referrers(self, language: str, digest: str) -> list[dict[str, Any]] | None:
+        """The manifests whose subject is digest, as the OCI 1.1 referrers API lists them; None
+        where the registry has no such API (distribution 2.8: a 404)."""
+        response = self._request(language, f"referrers/{digest}", accept="application/vnd.oci.image.index.v1+json")
+        if response is None or "json" not in response.headers.get("Content-Type", ""):
+            return None
+        manifests: list[dict[str, Any]] = response.json().get("manifests") or []
+        return manifests
+
+    def put_manifest(self, language: str, reference: str | None, manifest: dict[str, Any]) -> str:
+        """Write an OCI manifest under reference (a tag), or by its digest alone (None); its digest."""
         body = json.dumps(manifest, sort_keys=True).encode()
+        reference = reference or "sha256:" + hashlib.sha256(body).hexdigest()
         put = self._request(
             language, f"manifests/{reference}", method="PUT", headers={"Content-Type": OCI_MANIFEST}, data=body
         )

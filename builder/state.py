@@ -33,6 +33,8 @@ class State:
     tested_image: str = ""  # the image the tests ran on
     tests_digest: str = ""  # smoketest.tests_digest: the tests they were
     pushed: dict[str, str] = field(default_factory=dict)  # reference -> digest
+    started: str = ""  # when its build started and finished (UTC, ISO 8601): its provenance
+    finished: str = ""
     decision: str = ""  # builder.decide: what the last run decided, and why
     outcomes: dict[str, str] = field(default_factory=dict)  # stage -> what it last did (builder.run.Status)
     error: str = ""

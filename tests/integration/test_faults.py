@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from builder import ledger
 from builder.cli import main
 from builder.engine import DockerEngine
+from builder.registry import RegistryClient
 from builder.state import Store
 
 from .conftest import ROOT, Names
@@ -28,10 +30,14 @@ IMAGES = ("python-3.13-*",)
 
 
 def served(registry: str, namespace: str, language: str) -> dict[str, str]:
-    """Every tag of a repository and the digest it serves, read from the registry itself."""
+    """Every image tag of a repository and the digest it serves, read from the registry itself (the
+    ledgers, which record when, are read apart, and the SBOMs and provenance, which name the
+    repository, are left out)."""
     tags = requests.get(f"http://{registry}/v2/{namespace}/{language}/tags/list", timeout=10).json().get("tags") or []
     out = {}
     for tag in tags:
+        if tag.startswith(("ledger-", "sha256-")):
+            continue
         response = requests.head(
             f"http://{registry}/v2/{namespace}/{language}/manifests/{tag}",
             headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
@@ -56,6 +62,9 @@ def test_a_publish_through_faults_is_exact(engine: DockerEngine, names: Names, m
         proxy.stop()
     assert sum(proxy.faults.values()) > 10, proxy.faults  # it did fail, and often
     assert served(names.registry, faulty, "python") == clean  # tag for tag, digest for digest
+    recorded = ledger.read(RegistryClient(names.registry, faulty), "python", "3.13")
+    assert {(entry.tag, entry.digest) for entry in recorded} == set(clean.items())  # and the ledger says so, once each
+    assert len(recorded) == len(clean)
 
 
 def test_a_registry_that_is_down_fails_fast_in_a_sentence(

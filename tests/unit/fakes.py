@@ -25,6 +25,9 @@ from builder.smoketest import ANY_UID, NONROOT
 VERSIONS = {"node": "v{}.20.4", "python": "Python {}.5"}  # what the sample's probes print
 
 
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+
+
 @dataclass
 class Image:
     labels: dict[str, str]
@@ -43,6 +46,7 @@ class FakeRegistry:
     asked: list[str] = field(default_factory=list)
     tagged: list[str] = field(default_factory=list)  # language:tag, pointed at a manifest there
     documents: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # other manifests (ledgers)
+    offers_referrers: bool = False  # the OCI 1.1 referrers API
     blobs: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -88,9 +92,23 @@ class FakeRegistry:
         self.blobs[digest] = data
         return digest
 
-    def put_manifest(self, language: str, reference: str, manifest: dict[str, Any]) -> str:
-        self.documents[(language, reference)] = manifest
-        return "sha256:" + hashlib.sha256(repr(manifest).encode()).hexdigest()
+    def descriptor(self, language: str, reference: str) -> dict[str, Any] | None:
+        served = next((s for (lang, tag), s in self.manifests.items() if reference in (tag, s.digest)), None)
+        return {"mediaType": DOCKER_MANIFEST, "digest": served.digest, "size": 1234} if served else None
+
+    def referrers(self, language: str, digest: str) -> list[dict[str, Any]] | None:
+        if not self.offers_referrers:
+            return None
+        return [
+            {"digest": reference, "artifactType": manifest.get("artifactType")}
+            for (lang, reference), manifest in self.documents.items()
+            if lang == language and manifest.get("subject", {}).get("digest") == digest
+        ]
+
+    def put_manifest(self, language: str, reference: str | None, manifest: dict[str, Any]) -> str:
+        digest = "sha256:" + hashlib.sha256(repr(manifest).encode()).hexdigest()
+        self.documents[(language, reference or digest)] = manifest
+        return digest
 
     def delete(self, language: str, digest: str) -> None:
         for key in [key for key, served in self.manifests.items() if key[0] == language and served.digest == digest]:

@@ -1,0 +1,157 @@
+"""Publish stage's last step: what travels with each pushed image. Its SBOM (SPDX 2.3 and CycloneDX
+1.6 JSON) and its provenance (an in-toto Statement, as an unsigned DSSE envelope), made by
+builder.sbom from the packages the image holds, written under out/sbom/ and attached to the image
+in the registry by its manifest digest: an OCI artifact manifest whose `subject` is the image,
+found through the OCI 1.1 referrers API where the registry offers it, else under the tags
+`sha256-<hex>.sbom` and `sha256-<hex>.att` that cosign and ORAS read (distribution 2.8, the
+embedded registry, has no referrers API)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from builder import labels, packages, sbom
+from builder.errors import PublishError
+from builder.floor import Tree
+from builder.seams import Engine, Registry
+from builder.state import Store
+from builder.targets import Target
+
+EMPTY = "application/vnd.oci.empty.v1+json"
+EMPTY_DIGEST = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"  # of b"{}"
+SPDX = "application/spdx+json"
+CYCLONEDX = "application/vnd.cyclonedx+json"
+DSSE = "application/vnd.dsse.envelope.v1+json"
+IN_TOTO = "application/vnd.in-toto+json"
+TITLE = "org.opencontainers.image.title"
+# kind -> the artifact's type and its files: (title, media type)
+KINDS = {
+    "sbom": (SPDX, (("sbom.spdx.json", SPDX), ("sbom.cdx.json", CYCLONEDX))),
+    "att": (IN_TOTO, (("provenance.intoto.json", DSSE),)),
+}
+
+
+def files(out: Path, target_id: str) -> dict[str, Path]:
+    """Where an image's documents are written: out/sbom/<id>.{spdx,cdx,provenance}.json."""
+    folder = out / "sbom"
+    return {
+        "sbom.spdx.json": folder / f"{target_id}.spdx.json",
+        "sbom.cdx.json": folder / f"{target_id}.cdx.json",
+        "provenance.intoto.json": folder / f"{target_id}.provenance.json",
+    }
+
+
+def image_packages(engine: Engine, image: str, variant: str) -> tuple[list[packages.Package], dict[str, str]]:
+    """The Debian packages an image holds and its distro: a run image's status.d, a dev image's
+    dpkg database."""
+    with engine.export(image) as tar:
+        tree = Tree(tar)
+        found = packages.installed(tree) if variant == "run" else packages.in_database(tree)
+        return found, packages.os_release(tree)
+
+
+def attest(engine: Engine, target: Target, store: Store, registry: Registry, out: Path) -> dict[str, Path]:
+    """Make, write and attach target's SBOM and provenance, for the digest its first tag serves;
+    PublishError if the registry does not take them."""
+    state = store.get(target.id)
+    repository = registry.repository(target.language)
+    digest = state.pushed.get(f"{repository}:{state.tags[0]}", "")
+    if not digest:
+        raise PublishError(f"{target.id}: no pushed digest to attach its SBOM and provenance to")
+    config = engine.inspect(state.image_id)["Config"].get("Labels") or {}
+    subject = sbom.Subject(repository, state.tags[0], digest, config.get(labels.CREATED, "") or "1970-01-01T00:00:00Z")
+    found, distro = image_packages(engine, state.image_id, target.variant)
+    inputs = json.loads(config.get(labels.INPUTS) or "{}")
+    statement = sbom.provenance(
+        subject,
+        target=target.as_dict(),
+        inputs=inputs,
+        found=found,
+        distro=distro,
+        started=state.started or subject.created,
+        finished=state.finished or subject.created,
+        build_id=state.build_id,
+    )
+    envelope = {"payloadType": IN_TOTO, "payload": base64.b64encode(statement.encode()).decode(), "signatures": []}
+    documents = {
+        "sbom.spdx.json": sbom.spdx(subject, found, distro).encode(),
+        "sbom.cdx.json": sbom.cyclonedx(subject, found, distro).encode(),
+        "provenance.intoto.json": (json.dumps(envelope, indent=1) + "\n").encode(),
+    }
+    written = files(out, target.id)
+    for title, path in written.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(documents[title])
+    described = registry.descriptor(target.language, digest)
+    if described is None:
+        raise PublishError(f"{repository}@{digest}: the registry does not serve it, so nothing is attached to it")
+    for kind in KINDS:
+        attach(registry, target.language, described, kind, documents)
+    return written
+
+
+def attach(registry: Registry, language: str, subject: dict[str, Any], kind: str, documents: dict[str, bytes]) -> str:
+    """Push the artifact of kind (KINDS: its type and files, from documents by title) with subject
+    as its subject; its digest."""
+    artifact_type, parts = KINDS[kind]
+    layers = [
+        {
+            "mediaType": media,
+            "digest": registry.put_blob(language, documents[title]),
+            "size": len(documents[title]),
+            "annotations": {TITLE: title},
+        }
+        for title, media in parts
+    ]
+    registry.put_blob(language, b"{}")
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": artifact_type,
+        "config": {"mediaType": EMPTY, "digest": EMPTY_DIGEST, "size": 2},
+        "layers": layers,
+        "subject": subject,
+    }
+    referrers = registry.referrers(language, subject["digest"])
+    reference = None if referrers is not None else tag_of(subject["digest"], kind)
+    pushed = registry.put_manifest(language, reference, manifest)
+    if not pushed:
+        raise PublishError(f"{registry.repository(language)}@{subject['digest']}: its {kind} was not attached")
+    return pushed
+
+
+def tag_of(digest: str, kind: str) -> str:
+    """The tag cosign and ORAS look under for an artifact of digest's image: sha256-<hex>.<kind>."""
+    return digest.replace(":", "-") + f".{kind}"
+
+
+def read(registry: Registry, language: str, tag: str, kind: str) -> dict[str, bytes]:
+    """The documents attached to language:tag's image (title -> data); PublishError if none."""
+    digest = registry.digest(language, tag)
+    if not digest:
+        raise PublishError(f"{registry.repository(language)}:{tag}: the registry serves no such image")
+    artifact_type = KINDS[kind][0]
+    referrers = registry.referrers(language, digest)
+    if referrers is not None:
+        found = [m["digest"] for m in referrers if m.get("artifactType") == artifact_type]
+        manifest = registry.manifest(language, found[-1]) if found else None
+    else:
+        manifest = registry.manifest(language, tag_of(digest, kind))
+    if manifest is None:
+        raise PublishError(f"{registry.repository(language)}:{tag} ({digest}) has no {kind} attached")
+    out = {}
+    for layer in manifest.get("layers", []):
+        data = registry.blob(language, layer["digest"])
+        if data is None:
+            raise PublishError(f"{registry.repository(language)}:{tag}: its {kind} lacks {layer['digest']}")
+        out[layer.get("annotations", {}).get(TITLE, layer["digest"])] = data
+    return out
+
+
+def statement(envelope: bytes) -> dict[str, Any]:
+    """The in-toto Statement a DSSE envelope carries."""
+    data: dict[str, Any] = json.loads(base64.b64decode(json.loads(envelope)["payload"]))
+    return data

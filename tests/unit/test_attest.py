@@ -1,0 +1,152 @@
+"""SBOMs and provenance (builder.sbom) checked by the libraries' own validators, and their
+attachment to an image in a registry (builder.attest) on the fake registry, with and without the
+referrers API; the publish stage attaching them to each image it pushes."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from spdx_tools.spdx.parser.json import json_parser
+from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+from builder import attest, catalog, packages, pipeline, sbom
+from builder.bases import base_image
+from builder.errors import PublishError
+from builder.log import Log
+from builder.run import Run
+from builder.seams import Served
+from builder.targets import expand, select
+
+from .fakes import FakeEngine, FakeRegistry
+
+DISTRO = {"ID": "debian", "VERSION_ID": "12"}
+LIBC = packages.Package(
+    "libc6", "2.36-9+deb12u9", "amd64", "glibc", "2.36-9+deb12u9", {}, ("LGPL-2.1+", "GPL-2+", "public-domain")
+)
+ZLIB = packages.Package("zlib1g", "1:1.2.13.dfsg-1", "amd64", "zlib", "1:1.2.13.dfsg-1", {}, ("Zlib",))
+SUBJECT = sbom.Subject("127.0.0.1:5000/python", "3.13", "sha256:" + "ab" * 32, "2026-12-02T09:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("debian", "spdx"),
+    [
+        ("GPL-2+", "GPL-2.0-or-later"),
+        ("LGPL-2.1+", "LGPL-2.1-or-later"),
+        ("GPL-2", "GPL-2.0-only"),
+        ("Expat", "MIT"),
+        ("BSD-3-clause", "BSD-3-Clause"),
+        ("Apache-2.0", "Apache-2.0"),
+        ("public-domain", "LicenseRef-public-domain"),
+        ("GPL-3+ with Bison exception", "LicenseRef-GPL-3-with-Bison-exception"),
+    ],
+)
+def test_debian_licence_names_become_spdx_ids(debian: str, spdx: str) -> None:
+    assert sbom.spdx_license(debian) == spdx
+
+
+def test_the_spdx_document_is_valid_and_names_each_package_by_its_purl(tmp_path: Path) -> None:
+    path = tmp_path / "sbom.spdx.json"
+    path.write_text(sbom.spdx(SUBJECT, [LIBC, ZLIB], DISTRO))
+    document = json_parser.parse_from_file(str(path))
+    assert validate_full_spdx_document(document) == []
+    assert document.creation_info.spdx_version == "SPDX-2.3"
+    by_name = {package.name: package for package in document.packages}
+    assert by_name[SUBJECT.name].version == SUBJECT.digest  # the image, by its digest
+    purls = {package.name: package.external_references[0].locator for package in document.packages}
+    assert purls["libc6"] == "pkg:deb/debian/libc6@2.36-9%2Bdeb12u9?arch=amd64&distro=debian-12"
+    assert (
+        str(by_name["libc6"].license_declared) == "LGPL-2.1-or-later AND GPL-2.0-or-later AND LicenseRef-public-domain"
+    )
+    assert str(by_name["zlib1g"].license_declared) == "Zlib"
+
+
+def test_the_cyclonedx_document_is_valid_1_6() -> None:
+    text = sbom.cyclonedx(SUBJECT, [LIBC, ZLIB], DISTRO)
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    data = json.loads(text)
+    assert data["specVersion"] == "1.6" and data["metadata"]["component"]["version"] == SUBJECT.digest
+    assert {c["purl"] for c in data["components"]} == {
+        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u9?arch=amd64&distro=debian-12",
+        "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12",
+    }
+
+
+def test_the_provenance_is_an_in_toto_statement_of_slsa_provenance() -> None:
+    statement = json.loads(
+        sbom.provenance(
+            SUBJECT,
+            target={"id": "python-3.13-run"},
+            inputs={"dockerfile": "d1", "packages": "p1"},
+            found=[LIBC],
+            distro=DISTRO,
+            started="2026-12-02T09:00:00Z",
+            finished="2026-12-02T09:01:00Z",
+            build_id="b1",
+        )
+    )
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
+    assert statement["subject"] == [{"name": SUBJECT.name, "digest": {"sha256": "ab" * 32}}]
+    definition, details = statement["predicate"]["buildDefinition"], statement["predicate"]["runDetails"]
+    assert definition["externalParameters"]["catalog"] == {"id": "python-3.13-run"}
+    assert definition["internalParameters"]["inputs"] == {"dockerfile": "d1", "packages": "p1"}
+    assert [d["uri"] for d in definition["resolvedDependencies"]] == [LIBC.purl(DISTRO)]
+    assert details["metadata"]["startedOn"] == "2026-12-02T09:00:00Z" and details["builder"]["version"]
+
+
+@pytest.mark.parametrize("referrers", [False, True])
+def test_attached_documents_are_read_back_by_tag(referrers: bool) -> None:
+    registry = FakeRegistry(offers_referrers=referrers)
+    registry.manifests[("python", "3.13")] = Served(SUBJECT.digest, 1000, "sha256:c", {})
+    subject = registry.descriptor("python", "3.13")
+    assert subject is not None
+    documents = {"sbom.spdx.json": b"{spdx}", "sbom.cdx.json": b"{cdx}"}
+    attest.attach(registry, "python", subject, "sbom", documents)
+    tag = f"sha256-{'ab' * 32}.sbom"
+    assert (("python", tag) in registry.documents) is not referrers  # the tag scheme only without the API
+    (manifest,) = registry.documents.values()
+    assert manifest["subject"]["digest"] == SUBJECT.digest and manifest["artifactType"] == attest.SPDX
+    assert attest.read(registry, "python", "3.13", "sbom") == documents
+    with pytest.raises(PublishError, match="has no att attached"):
+        attest.read(registry, "python", "3.13", "att")
+
+
+def test_a_registry_that_does_not_take_an_attachment_fails_the_push() -> None:
+    registry = FakeRegistry()
+    registry.put_manifest = lambda language, reference, manifest: ""  # type: ignore[method-assign]
+    subject = {"mediaType": "x", "digest": SUBJECT.digest, "size": 1}
+    with pytest.raises(PublishError, match="its sbom was not attached"):
+        attest.attach(registry, "python", subject, "sbom", {"sbom.spdx.json": b"{}", "sbom.cdx.json": b"{}"})
+
+
+def test_each_pushed_image_gets_its_sbom_and_provenance(sample: catalog.Catalog, tmp_path: Path) -> None:
+    registry = FakeRegistry()
+    engine = FakeEngine(sample, registry)
+    for base in sample.bases.values():
+        engine.references[base_image(base)] = engine.add({})
+    log = Log(tmp_path / "logs", io.StringIO())
+    run = Run(
+        sample,
+        select(expand(sample), ["node-18-*"]),
+        tmp_path / "out",
+        log,
+        connect=lambda: engine,
+        given_registry=registry,
+    )
+    assert pipeline.execute(run, "all").exit_code == 0
+    for target_id, tag in (("node-18-run", "18"), ("node-18-dev", "18-dev")):
+        written = attest.files(run.out, target_id)
+        assert all(path.exists() for path in written.values())
+        spdx = attest.read(registry, "node", tag, "sbom")["sbom.spdx.json"]
+        assert spdx == written["sbom.spdx.json"].read_bytes()
+        envelope = json.loads(attest.read(registry, "node", tag, "att")["provenance.intoto.json"])
+        statement = json.loads(base64.b64decode(envelope["payload"]))
+        assert statement["subject"][0]["digest"]["sha256"] == registry.digest("node", tag).removeprefix("sha256:")  # type: ignore[union-attr]
+    run_spdx = json.loads(attest.files(run.out, "node-18-run")["sbom.spdx.json"].read_text())
+    assert "runtime" in {package["name"] for package in run_spdx["packages"]}  # what status.d lists
