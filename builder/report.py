@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from builder import attest
 from builder.state import State
 from builder.targets import Target
 
@@ -140,11 +141,29 @@ def table(report: list[Row]) -> str:
     return "\n".join(text)
 
 
-def markdown(report: list[Row]) -> str:
-    """The table in GitHub-flavoured markdown, for $GITHUB_STEP_SUMMARY."""
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in cells(row)) + " |" for row in report]
+def markdown(report: list[Row], documents: Documents | None = None) -> str:
+    """The table in GitHub-flavoured markdown, for $GITHUB_STEP_SUMMARY, with links to each
+    image's SBOM and provenance where they were written."""
+    documents = documents or {}
+    lines = ["| " + " | ".join((*COLUMNS, "sbom")) + " |", "|" + "---|" * (len(COLUMNS) + 1)]
+    for row in report:
+        links = " ".join(f"[{name}]({path})" for name, path in documents.get(row.id, {}).items()) or "-"
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in (*cells(row), links)) + " |")
     return "\n".join(lines) + "\n"
+
+
+Documents = dict[str, dict[str, str]]  # image id -> document name -> its path, relative to the report
+
+
+def documents(report: list[Row], folder: Path) -> Documents:
+    """The SBOMs and provenance written under folder/sbom/ (builder.attest), for each image."""
+    names = {"sbom.spdx.json": "spdx", "sbom.cdx.json": "cyclonedx", "provenance.intoto.json": "provenance"}
+    out: Documents = {}
+    for row in report:
+        found = {names[title]: path for title, path in attest.files(folder, row.id).items() if path.exists()}
+        if found:
+            out[row.id] = {name: str(path.relative_to(folder)) for name, path in found.items()}
+    return out
 
 
 BAR_COLOURS = (("fat", "#b0413e"), ("dev", "#e0a458"), ("run", "#3f7cac"), ("floor", "#7fb069"))
@@ -177,13 +196,19 @@ def chart(report: list[Row]) -> str:
     return "".join(parts)
 
 
-def page(report: list[Row]) -> str:
-    """A self-contained HTML page: the bar chart and the table."""
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+def page(report: list[Row], documents: Documents | None = None) -> str:
+    """A self-contained HTML page: the bar chart and the table, with links to each image's SBOM
+    and provenance."""
+    documents = documents or {}
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in (*COLUMNS, "sbom"))
     body = "".join(
         f'<tr class="{"pass" if row.passed else "fail"}" id="{html.escape(row.id)}">'
         + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells(row))
-        + "</tr>"
+        + "<td>"
+        + " ".join(
+            f'<a href="{html.escape(path)}">{html.escape(name)}</a>' for name, path in documents.get(row.id, {}).items()
+        )
+        + "</td></tr>"
         for row in report
     )
     legend = " ".join(f'<span style="color:{colour}">■ {name}</span>' for name, colour in BAR_COLOURS)
@@ -205,12 +230,15 @@ images are made), the dev image, the run image, and its closure floor. {legend}<
 
 
 def write(report: list[Row], folder: Path) -> list[Path]:
-    """out/report.json, out/report.html and out/report.md."""
+    """out/report.json, out/report.html and out/report.md, each linking the images' SBOMs and
+    provenance under out/sbom/."""
     folder.mkdir(parents=True, exist_ok=True)
+    found = documents(report, folder)
+    data = [{**row.as_dict(), "documents": found.get(row.id, {})} for row in report]
     files = {
-        "report.json": json.dumps([row.as_dict() for row in report], indent=2, sort_keys=True) + "\n",
-        "report.html": page(report),
-        "report.md": markdown(report),
+        "report.json": json.dumps(data, indent=2, sort_keys=True) + "\n",
+        "report.html": page(report, found),
+        "report.md": markdown(report, found),
     }
     for name, text in files.items():
         (folder / name).write_text(text)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from builder import catalog, report
+from builder import attest, catalog, report
 from builder.state import CheckResult, State
 from builder.targets import Target, expand
 
@@ -58,3 +58,16 @@ def test_json_markdown_and_html_are_written(sample: catalog.Catalog, tmp_path: P
     page = (tmp_path / "report.html").read_text()
     assert page.count('class="bar bar-') == 4 * 2  # fat, dev, run, floor for each run image
     assert "<title>run: 30.0 MB</title>" in page and "<title>fat: 1200.0 MB</title>" in page
+
+
+def test_the_report_links_the_sboms_and_provenance_written(sample: catalog.Catalog, tmp_path: Path) -> None:
+    targets, made = states(sample)
+    for path in attest.files(tmp_path, "python-3.13-run").values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+    report.write(report.rows(targets, made), tmp_path)
+    data = {row["id"]: row for row in json.loads((tmp_path / "report.json").read_text())}
+    assert data["python-3.13-run"]["documents"]["spdx"] == "sbom/python-3.13-run.spdx.json"
+    assert data["python-3.13-dev"]["documents"] == {}  # none written: none linked
+    assert '<a href="sbom/python-3.13-run.cdx.json">cyclonedx</a>' in (tmp_path / "report.html").read_text()
+    assert "[provenance](sbom/python-3.13-run.provenance.json)" in (tmp_path / "report.md").read_text()
