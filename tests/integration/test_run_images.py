@@ -67,6 +67,8 @@ def test_a_library_carried_with_the_closure_tool_loads_in_the_run_image(engine: 
         assert (ran.exit_code, ran.output.strip()) == (0, "libpq True"), ran.output
         files = engine.run(image, ["-c", "import os; print(sorted(os.listdir('/usr/lib/x86_64-linux-gnu')))"]).output
         assert "libpq.so.5" in files  # carried: python's run image has no libpq of its own
+        listed = engine.run(image, ["-c", "import os; print(sorted(os.listdir('/var/lib/dpkg/status.d')))"]).output
+        assert "'libpq5'" in listed and "'libpq5.md5sums'" in listed and "'libpython3.13-minimal'" in listed
     finally:
         if image:
             engine.untag(image)
