@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from builder import labels, packages, sbom
+from builder import build, labels, packages, sbom
 from builder.errors import PublishError
 from builder.floor import Tree
 from builder.seams import Engine, Registry
@@ -74,6 +74,7 @@ def attest(engine: Engine, target: Target, store: Store, registry: Registry, out
         started=state.started or subject.created,
         finished=state.finished or subject.created,
         build_id=state.build_id,
+        revision=build.revision(),
     )
     envelope = {"payloadType": IN_TOTO, "payload": base64.b64encode(statement.encode()).decode(), "signatures": []}
     documents = {

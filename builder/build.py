@@ -18,7 +18,8 @@ from builder.state import State, Store
 from builder.targets import Target, full_tags, local_repository
 
 
-def _revision() -> str:
+def revision() -> str:
+    """The checkout's git commit, if it is one."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -44,7 +45,7 @@ def image_labels(target: Target, catalog: Catalog, full_version: str, size: int)
         "org.opencontainers.image.vendor": catalog.vendor,
         "org.opencontainers.image.source": catalog.source,
         "org.opencontainers.image.url": language.homepage,
-        "org.opencontainers.image.revision": _revision(),
+        "org.opencontainers.image.revision": revision(),
         labels.CREATED: datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         labels.ID: target.id,
         labels.VARIANT: target.variant,
@@ -124,7 +125,11 @@ def build(
     budget = {"dev": target.version.dev.budget_mb, "run": target.version.run.budget_mb}.get(target.variant)
     if budget and size > budget * 1e6:
         raise BuildError(f"{target.id}: {size / 1e6:.1f} MB is over its budget of {budget} MB: nothing was tagged")
-    stamped = engine.stamp(image, image_labels(target, catalog, full_version, size), log_file)
+    own_labels = image_labels(target, catalog, full_version, size)
+    if target.variant == "run":  # the same inputs, the same image (builder.reproduce)
+        stamped = engine.reproducible(image, {**own_labels, **own})
+    else:
+        stamped = engine.stamp(image, own_labels, log_file)
     engine.tag(stamped, local_repository("candidate"), target.id)
     return store.put(
         store.get(target.id).anew(

@@ -15,6 +15,7 @@ from builder import attest, docs, ledger, pipeline, services
 from builder import catalog as catalog_module
 from builder import debug as debugging
 from builder import plan as plan_module
+from builder import verify as verifying
 from builder.catalog import Catalog
 from builder.decide import Kind
 from builder.engine import DockerEngine
@@ -44,6 +45,7 @@ DEBUG = (
 HISTORY = "every digest a tag (node:18) was pointed at, newest first, from the registry's ledgers"
 SBOM = "the SBOM attached to an image (node:18) in the registry: SPDX 2.3 JSON, or CycloneDX 1.6 with --cyclonedx"
 PROVENANCE = "the provenance attached to an image (node:18) in the registry: its in-toto Statement (SLSA provenance v1)"
+VERIFY = "rebuild a published run image (node:18) from this checkout, no cache, and check it is the same image"
 GC = "the retention policy: delete the builds older than --keep-days that no tag serves nor the window's ledger names"
 
 
@@ -92,6 +94,13 @@ def parser() -> argparse.ArgumentParser:
         reading.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
         if name == "sbom":
             reading.add_argument("--cyclonedx", action="store_true", help="CycloneDX 1.6 JSON, not SPDX 2.3")
+    checking = commands.add_parser("verify", help=VERIFY, description=VERIFY)
+    checking.add_argument("tag", nargs="?", metavar="LANGUAGE:TAG", help="node:18, python:3.13")
+    checking.add_argument("--sample", type=int, metavar="N", help="N run images of the catalog, a new N each day")
+    checking.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
+    checking.add_argument(
+        "--out", type=Path, default=ROOT / "out", help="work folder: its verify/ (default: %(default)s)"
+    )
     keeping = commands.add_parser("gc", help=GC, description=GC)
     keeping.add_argument("--keep-days", type=int, default=30, help="keep every build of this many days (%(default)s)")
     keeping.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
@@ -180,11 +189,35 @@ def _attached(args: argparse.Namespace, catalog: Catalog) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace, catalog: Catalog) -> int:
+    if bool(args.tag) == bool(args.sample):
+        raise SelectionError("verify takes LANGUAGE:TAG or --sample N")
+    if args.sample:
+        images = verifying.sample(catalog, args.sample, datetime.datetime.now(datetime.UTC).date())
+    else:
+        images = [_image(args, catalog)]
+    out = args.out / "verify"
+    work = Run(catalog, [], out, Log(out / "logs"))
+    failures: list[BirdhouseError] = []
+    for language, tag in images:
+        try:
+            verdict = verifying.verify(work, language, tag)
+        except BirdhouseError as error:
+            print(f"✕ {error}", file=sys.stderr)
+            failures.append(error)
+            continue
+        print(
+            f"{verdict.reference} ({verdict.target}) rebuilt from this checkout is the same image: {verdict.image_id}"
+        )
+    return min((error.exit_code for error in failures), default=0)
+
+
 TOOLS: dict[str, Callable[[argparse.Namespace, Catalog], int]] = {
     "debug": _debug,
     "history": _history,
     "sbom": _attached,
     "provenance": _attached,
+    "verify": _verify,
     "gc": _gc,
 }
 

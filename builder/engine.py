@@ -21,7 +21,7 @@ import docker.errors
 import requests
 import urllib3
 
-from builder import labels
+from builder import labels, reproduce
 from builder.errors import BuildError, HostError, PublishError, TransientError
 from builder.seams import RunResult
 
@@ -160,6 +160,23 @@ class DockerEngine:
         finally:
             with contextlib.suppress(*GONE, docker.errors.APIError):
                 self.api.remove_container(container, force=True)
+
+    def reproducible(self, image_id: str, labels: Mapping[str, str]) -> str:
+        """image_id saved, rewritten by builder.reproduce (its times those its packages fix, labels
+        given) and loaded again; the loaded image's id, which is its config's digest."""
+        with tempfile.TemporaryFile() as saved, tempfile.TemporaryFile() as rewritten:
+            try:
+                for chunk in self.api.get_image(image_id):
+                    saved.write(chunk)
+                saved.seek(0)
+                expected = reproduce.normalize(saved, rewritten, labels)
+                rewritten.seek(0)
+                said = "".join(str(line.get("stream", "")) for line in self.api.load_image(rewritten))
+            except GONE as error:
+                raise HostError(f"the Docker engine went away (save and load: {type(error).__name__})") from None
+        if expected not in said:
+            raise BuildError(f"{image_id[:19]}: loading it rewritten gave {said.strip()!r}, not {expected}")
+        return expected
 
     def import_tarball(self, tarball: Path, reference: str, changes: list[str]) -> None:
         repository, tag = reference.rsplit(":", 1)

@@ -61,7 +61,8 @@ def publish(
         pushed[reference], compressed = digest, served.compressed
         pointed.append((tag, digest))
     digest = pushed[f"{repository}:{state.tags[0]}"]
-    created = (engine.inspect(state.image_id)["Config"].get("Labels") or {}).get(labels.CREATED, "")
+    # the day it was built (a run image's created label is the time its packages fix: builder.reproduce)
+    created = state.finished or (engine.inspect(state.image_id)["Config"].get("Labels") or {}).get(labels.CREATED, "")
     if created:  # its own tag, which never moves
         own = ledger.immutable_tag(
             registry, target.language, version=state.version, created=created, suffix=target.suffix, digest=digest

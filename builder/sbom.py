@@ -215,10 +215,12 @@ def provenance(
     started: str,
     finished: str,
     build_id: str,
+    revision: str = "",
 ) -> str:
     """The in-toto Statement v1 (SLSA provenance v1 predicate) of an image: its catalog entry as
     the build's parameters, the build id's inputs (the rendered Dockerfile's digest, its context,
-    the base and the package index) and the packages resolved as its dependencies."""
+    the base and the package index), the packages resolved as its dependencies, and the builder's
+    version and git revision."""
     digest = {"sha256": subject.digest.removeprefix("sha256:")}
     image = ResourceDescriptor(name=subject.name, digest=digest).pb
     predicate = {
@@ -232,7 +234,7 @@ def provenance(
             ],
         },
         "runDetails": {
-            "builder": {"id": BUILDER_ID, "version": {"birdhouse": __version__}},
+            "builder": {"id": BUILDER_ID, "version": {"birdhouse": __version__, "revision": revision}},
             "metadata": {"invocationId": build_id, "startedOn": started, "finishedOn": finished},
         },
     }

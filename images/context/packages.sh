@@ -3,7 +3,8 @@
 # ROOT/etc/os-release (the suite's, as base-files ships it) and, for each Debian package that owns a
 # file in ROOT, ROOT/var/lib/dpkg/status.d/<package> (its dpkg status entry), <package>.md5sums
 # (the sums of just its files that ROOT holds) and its copyright file. No dpkg database, no dpkg.
-# Run it once every file is in ROOT: it writes status.d anew. A package's files are matched at
+# Run it once every file is in ROOT: it writes status.d anew, and sets every time in ROOT newer
+# than the newest of its packages' files to that. A package's files are matched at
 # their real paths, as birdhouse-closure copies them (merged /usr: a package listing
 # /lib/x86_64-linux-gnu/libz.so.1 owns ROOT/usr/lib/x86_64-linux-gnu/libz.so.1).
 # A dev image has it on PATH as birdhouse-packages: run it on the folder a multi-stage build copies
@@ -17,7 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 mkdir -p "$root/etc" "$root/usr/lib"
-cp /usr/lib/os-release "$root/usr/lib/os-release"
+cp -p /usr/lib/os-release "$root/usr/lib/os-release"
 ln -sfn ../usr/lib/os-release "$root/etc/os-release"
 rm -rf "$status"
 
@@ -68,3 +69,11 @@ while read -r package; do
 		$1 == package && ($2 in regular) { print substr($2, 2) }' "$work/regular" "$work/shipped" |
 		sort -u | (cd "$root" && xargs -r -d '\n' md5sum --) >"$status/$name.md5sums"
 done <"$work/packages"
+
+# Nothing in ROOT newer than the newest of its packages' files: a time the packages fix, which a
+# rebuild from the same packages gives again (builder/reproduce.py clamps what is made after this
+# to it too). Before the font cache, which records its folders' times.
+newest=$(cd "$root" && cat "$status"/*.md5sums | cut -c35- | tr '\n' '\0' | xargs -0 -r stat -c %Y -- | sort -n | tail -1)
+if [ -n "$newest" ]; then
+	find "$root" -newermt "@$newest" -exec touch -h -d "@$newest" {} +
+fi

@@ -112,3 +112,48 @@ def test_another_engine_takes_what_is_published_and_builds_only_what_changed(
     assert names.pushed("python", "3.13") not in (None, published)
     monkeypatch.delenv("DOCKER_HOST")
     assert engine.image_id(run.image_id) is None  # built on the second engine only
+
+
+@pytest.mark.parametrize(("language", "version"), [("python", "3.13"), ("node", "18")])
+def test_a_run_image_rebuilt_on_a_clean_engine_is_the_same_image(
+    engine: DockerEngine,
+    second_engine: str,
+    names: Names,
+    catalog_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    language: str,
+    version: str,
+) -> None:
+    """Reproducible run images: published from the first engine, then rebuilt from the same
+    checkout with no cache on a clean second engine (`verify`): the same image id, and pushed from
+    there, the same digest. A checkout whose inputs moved says so, and rebuilds nothing."""
+    assert main(["all", "--out", str(names.out), f"{language}-{version}-*"]) == 0
+    built = Store(names.out / "state").get(f"{language}-{version}-run")
+    other = DockerEngine(docker.DockerClient(base_url=second_engine))
+    monkeypatch.setenv("DOCKER_HOST", second_engine)
+    capsys.readouterr()
+
+    assert main(["verify", f"{language}:{version}", "--out", str(names.out.parent / "fresh")]) == 0
+    assert f"is the same image: {built.image_id}" in capsys.readouterr().out
+    assert other.image_id(built.image_id)  # built there, from nothing of the first engine's
+    repository = f"{names.registry}/{names.namespace}/{language}"
+    other.tag(built.image_id, repository, "rebuilt")
+    with (names.out / "rebuilt.log").open("w") as log:
+        assert other.push(repository, "rebuilt", log) == names.pushed(language, version)
+
+    if language != "python":
+        return
+    text = catalog_copy.read_text()
+    more = '        - "*/__pycache__"\n        - /usr/lib/python{version}/this.py\n'
+    catalog_copy.write_text(text.replace('        - "*/__pycache__"\n', more))  # python's run images only
+    moved = [
+        "verify",
+        f"{language}:{version}",
+        "--catalog",
+        str(catalog_copy),
+        "--out",
+        str(names.out.parent / "moved"),
+    ]
+    assert main(moved) == 5
+    assert "its inputs moved since it was built (template changed)" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import json
 import tarfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -131,7 +132,10 @@ class FakeEngine:
     registry: FakeRegistry
     images: dict[str, Image] = field(default_factory=dict)
     references: dict[str, str] = field(default_factory=dict)  # repository:tag -> image id
-    broken_builds: set[str] = field(default_factory=set)  # target ids whose build fails
+    broken_builds: set[str] = field(default_factory=set)
+    unreproducible: set[str] = field(
+        default_factory=set
+    )  # run images whose rebuilds differ  # target ids whose build fails
     broken_tests: set[str] = field(default_factory=set)  # test names that fail
     missing_commands: set[str] = field(default_factory=set)  # names no image answers to
     broken_example: bool = False  # the language's example does not build
@@ -235,6 +239,17 @@ class FakeEngine:
 
     def stamp(self, image_id: str, labels: Mapping[str, str], log: io.TextIOBase) -> str:
         return self.add({**self.images[image_id].labels, **labels})
+
+    def reproducible(self, image_id: str, labels: Mapping[str, str]) -> str:
+        """As the engine's: its labels those given, the created one a fixed time, no revision; its
+        id theirs (unless the image's id is in unreproducible: a new one each time)."""
+        fixed = {k: v for k, v in labels.items() if k != "org.opencontainers.image.revision"}
+        marks = {**self.images[image_id].labels, **fixed, names.CREATED: "2026-11-24T17:41:07Z"}
+        if marks.get(names.ID) in self.unreproducible:
+            return self.add(marks)
+        same = "sha256:" + hashlib.sha256(json.dumps(marks, sort_keys=True).encode()).hexdigest()
+        self.images[same] = Image(marks)
+        return same
 
     # containers
 

@@ -55,6 +55,11 @@ def test_packages_sh_lists_the_packages_of_a_closure_and_their_files_only(tmp_pa
         tree, list(found.values()), {}
     )
 
+    # nothing newer than the newest of the packages' files (what the build made gets that time)
+    newest = max((root / path.lstrip("/")).lstat().st_mtime for p in found.values() for path in p.files)
+    assert all(path.lstat().st_mtime <= newest for path in root.rglob("*"))
+    assert (root / "var/lib/dpkg/status.d").lstat().st_mtime == newest
+
     sh("packages.sh", str(root))  # again: written anew, the same
     assert {p.name: p for p in packages.installed(tree_of(root, tmp_path))} == found
 
