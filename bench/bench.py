@@ -4,10 +4,11 @@
 2. one catalog entry changed                  goal: only its images rebuild
 3. 2 workers against 1 on a cold subset       goal: ≥ 1.5× faster
 4. a warm package cache against a cold one    goal: ≥ 2× faster
+5. syft on published run images               goal: it finds the distro and the packages their SBOMs list
 
 Usage: .venv/bin/python bench/bench.py [--steps STEP ...] [--images GLOB ...] [--subset ID ...]
-[--write docs/performance.md]. It prints the figures and the ratios; --images narrows 1 and 2, --subset
-names the cold images of 3 and 4. Nothing it does is pushed: steps 2-4 build into folders of their own
+[--scan LANGUAGE:TAG ...] [--write docs/performance.md]. It prints the figures and the ratios; --images
+narrows 1 and 2, --subset names the cold images of 3 and 4, --scan the published images of 5. Nothing it does is pushed: steps 2-4 build into folders of their own
 and push nowhere. --write also writes them, with the sizes of out/report.json (`make bench` runs
 `report --compare-fat` first, for the fat comparators), the date and the machine, to a markdown page."""
 
@@ -28,6 +29,9 @@ import time
 from pathlib import Path
 
 import yaml
+
+from builder.catalog import load
+from builder.registry import RegistryClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -144,11 +148,42 @@ def upstream_debs(log: Path) -> int:
     return sum(int(f[2]) for f in lines if len(f) > 4 and f[1] == "I" and f[4].endswith(".deb"))
 
 
+def scanners(work: Path, images: list[str]) -> list[str]:
+    """What Anchore's syft finds in published run images (the registry the catalog names, as `make
+    all` left it) beside what their SBOMs list, and how long an SBOM takes to read back."""
+    catalog = load(ROOT / "catalog.yaml")
+    registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
+    env = {**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false", "SYFT_REGISTRY_INSECURE_USE_HTTP": "true",
+           "XDG_CACHE_HOME": str(work / "cache")}  # fmt: skip
+    lines = []
+    for image in images:
+        start = time.monotonic()
+        sbom = subprocess.run(
+            [PYTHON, "-m", "builder", "sbom", image], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        took = time.monotonic() - start
+        seen = subprocess.run([str(Path(PYTHON).with_name("syft")), "-q", f"registry:{registry.repository(image.split(':')[0])}:{image.split(':')[1]}", "-o", "json"],
+                              capture_output=True, text=True, env=env, check=False)  # fmt: skip
+        if sbom.returncode or seen.returncode:
+            lines.append(f"✕ {image}: {(sbom.stderr or seen.stderr).strip()[-300:]}")
+            continue
+        listed = {ref["referenceLocator"].split("?")[0] for package in json.loads(sbom.stdout)["packages"]
+                  for ref in package.get("externalRefs", []) if ref["referenceLocator"].startswith("pkg:deb/")}  # fmt: skip
+        found = json.loads(seen.stdout)
+        debs = {a["purl"].split("?")[0] for a in found["artifacts"] if a["type"] == "deb"}
+        distro = f"{found['distro'].get('id', 'no distro')} {found['distro'].get('versionID', '')}".strip()
+        verdict = "✓" if listed and listed == debs and found["distro"].get("id") else "✕"
+        lines.append(f"{verdict} syft on {image}: {distro}, {len(debs)} Debian packages; its SBOM lists {len(listed)}, "
+                     f"{len(listed & debs)} the same (goal: a distro, the same packages); SBOM read back in {took:.1f} s")  # fmt: skip
+    return lines
+
+
 STEPS = {
     "noop": lambda work, args: noop(args.images),
     "changed": lambda work, args: one_entry_changed(work, args.images),
     "workers": lambda work, args: workers(work, args.subset),
     "cache": lambda work, args: package_cache(work, args.subset),
+    "scanners": lambda work, args: scanners(work, args.scan),
 }
 
 
@@ -219,6 +254,7 @@ def main() -> None:
     parser.add_argument("--subset", nargs="+", default=["python-3.13-dev", "node-18-dev"], help="images for 3 and 4")
     parser.add_argument("--images", nargs="+", default=[], help="globs narrowing 1 and 2 (default: the catalog)")
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS), help="which goals to measure")
+    parser.add_argument("--scan", nargs="+", default=["python:3.13", "node:18", "go:1.24", "java:21"], help="for 5")
     parser.add_argument("--write", type=Path, metavar="PAGE", help="also write the figures and sizes to PAGE")
     args = parser.parse_args()
     lines = []

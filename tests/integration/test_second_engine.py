@@ -69,7 +69,8 @@ def second_engine(engine: DockerEngine) -> Iterator[str]:
             daemon.terminate()
             daemon.wait(timeout=60)
         log.close()
-        subprocess.run(["umount", "-R", f"{root}/data"], capture_output=True, check=False)
+        for mounted in ("data", "exec/netns/default", "exec"):  # what a dockerd may leave mounted
+            subprocess.run(["umount", "-R", f"{root}/{mounted}"], capture_output=True, check=False)
         subprocess.run(["ip", "link", "delete", bridge], capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
 
