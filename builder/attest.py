@@ -152,6 +152,17 @@ def read(registry: Registry, language: str, tag: str, kind: str) -> dict[str, by
     return out
 
 
+def detach(registry: Registry, language: str, digest: str) -> list[str]:
+    """Delete what is attached to digest's image (its image gone); the digests deleted."""
+    referrers = registry.referrers(language, digest)
+    found = [m["digest"] for m in referrers] if referrers is not None else []
+    if referrers is None:
+        found = [d for kind in KINDS if (d := registry.digest(language, tag_of(digest, kind)))]
+    for attached in found:
+        registry.delete(language, attached)
+    return found
+
+
 def statement(envelope: bytes) -> dict[str, Any]:
     """The in-toto Statement a DSSE envelope carries."""
     data: dict[str, Any] = json.loads(base64.b64decode(json.loads(envelope)["payload"]))

@@ -170,6 +170,8 @@ def _gc(args: argparse.Namespace, catalog: Catalog) -> int:
         for digest, tag in ledger.expired(registry, language, args.keep_days, today).items():
             registry.delete(language, digest)
             print(f"deleted {registry.repository(language)}@{digest} ({tag})")
+            for attached in attest.detach(registry, language, digest):
+                print(f"deleted {registry.repository(language)}@{attached} (its {', '.join(attest.KINDS)})")
     return 0
 
 

@@ -29,6 +29,10 @@ VERSIONS = {"node": "v{}.20.4", "python": "Python {}.5"}  # what the sample's pr
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
 
+def _digest(manifest: dict[str, Any]) -> str:
+    return "sha256:" + hashlib.sha256(repr(manifest).encode()).hexdigest()
+
+
 @dataclass
 class Image:
     labels: dict[str, str]
@@ -77,7 +81,8 @@ class FakeRegistry:
     def digest(self, language: str, tag: str) -> str | None:
         self._answer(f"HEAD {language}/manifests/{tag}")
         served = self.manifests.get((language, tag))
-        return served.digest if served else None
+        document = self.documents.get((language, tag))
+        return served.digest if served else _digest(document) if document else None
 
     def tags(self, language: str) -> list[str]:
         return sorted({tag for (lang, tag) in [*self.manifests, *self.documents] if lang == language})
@@ -107,13 +112,17 @@ class FakeRegistry:
         ]
 
     def put_manifest(self, language: str, reference: str | None, manifest: dict[str, Any]) -> str:
-        digest = "sha256:" + hashlib.sha256(repr(manifest).encode()).hexdigest()
+        digest = _digest(manifest)
         self.documents[(language, reference or digest)] = manifest
         return digest
 
     def delete(self, language: str, digest: str) -> None:
         for key in [key for key, served in self.manifests.items() if key[0] == language and served.digest == digest]:
             del self.manifests[key]
+        for key in [
+            key for key, document in self.documents.items() if key[0] == language and _digest(document) == digest
+        ]:
+            del self.documents[key]
 
     def tag(self, language: str, digest: str, tag: str) -> str:
         self._answer(f"PUT {language}/manifests/{tag}")

@@ -150,3 +150,18 @@ def test_each_pushed_image_gets_its_sbom_and_provenance(sample: catalog.Catalog,
         assert statement["subject"][0]["digest"]["sha256"] == registry.digest("node", tag).removeprefix("sha256:")  # type: ignore[union-attr]
     run_spdx = json.loads(attest.files(run.out, "node-18-run")["sbom.spdx.json"].read_text())
     assert "runtime" in {package["name"] for package in run_spdx["packages"]}  # what status.d lists
+
+
+@pytest.mark.parametrize("referrers", [False, True])
+def test_what_is_attached_goes_with_its_image(referrers: bool) -> None:
+    registry = FakeRegistry(offers_referrers=referrers)
+    registry.manifests[("python", "3.13")] = Served(SUBJECT.digest, 1000, "sha256:c", {})
+    subject = registry.descriptor("python", "3.13")
+    assert subject is not None
+    attest.attach(registry, "python", subject, "sbom", {"sbom.spdx.json": b"{}", "sbom.cdx.json": b"{}"})
+    attest.attach(registry, "python", subject, "att", {"provenance.intoto.json": b"{}"})
+    ledger = ("python", "ledger-3.13")
+    registry.documents[ledger] = {"layers": []}  # not attached to it: stays
+    registry.delete("python", SUBJECT.digest)
+    assert len(attest.detach(registry, "python", SUBJECT.digest)) == 2
+    assert list(registry.documents) == [ledger]
