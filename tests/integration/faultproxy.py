@@ -16,38 +16,44 @@ from collections import Counter
 FAULTS = ("500", "502", "503", "429", "reset", "halfway", "stall")
 
 
-def _read_until(conn: socket.socket, marker: bytes, buffer: bytes = b"") -> tuple[bytes, bytes]:
-    while marker not in buffer:
-        chunk = conn.recv(65536)
+class _Reader:
+    """A connection's bytes, read as they are needed into one growing buffer: an upload of hundreds
+    of megabytes comes in many small chunks, and each is copied once, not once per chunk."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self.conn, self.buffer, self.at = conn, bytearray(), 0
+
+    def _more(self) -> None:
+        chunk = self.conn.recv(1 << 20)
         if not chunk:
             raise ConnectionError("closed early")
-        buffer += chunk
-    head, _, rest = buffer.partition(marker)
-    return head + marker, rest
+        self.buffer += chunk
+
+    def until(self, marker: bytes) -> bytes:
+        """The bytes up to and with marker."""
+        while (end := self.buffer.find(marker, self.at)) < 0:
+            self._more()
+        return self.exactly(end + len(marker) - self.at)
+
+    def exactly(self, size: int) -> bytes:
+        while len(self.buffer) - self.at < size:
+            self._more()
+        out = bytes(self.buffer[self.at : self.at + size])
+        self.at += size
+        return out
 
 
-def _read_exactly(conn: socket.socket, size: int, buffer: bytes) -> tuple[bytes, bytes]:
-    while len(buffer) < size:
-        chunk = conn.recv(min(65536, size - len(buffer)) or 65536)
-        if not chunk:
-            raise ConnectionError("closed early")
-        buffer += chunk
-    return buffer[:size], buffer[size:]
-
-
-def _body(conn: socket.socket, headers: dict[str, str], rest: bytes) -> bytes:
+def _body(reader: _Reader, headers: dict[str, str]) -> bytes:
     """A request's body, raw: by Content-Length, or chunk by chunk to the last one."""
     if headers.get("transfer-encoding", "").lower() == "chunked":
-        body = b""
+        parts = []
         while True:
-            line, rest = _read_until(conn, b"\r\n", rest)
+            line = reader.until(b"\r\n")
             size = int(line.split(b";")[0].strip(), 16)
-            data, rest = _read_exactly(conn, size + 2, rest)
-            body += line + data
+            parts += [line, reader.exactly(size + 2)]
             if size == 0:
-                return body
-    data, _ = _read_exactly(conn, int(headers.get("content-length", "0")), rest)
-    return data
+                return b"".join(parts)
+    return reader.exactly(int(headers.get("content-length", "0")))
 
 
 def _reset(conn: socket.socket) -> None:
@@ -89,8 +95,9 @@ class FaultProxy:
             return fault
 
     def one(self, client: socket.socket) -> None:
+        reader = _Reader(client)
         try:
-            head, rest = _read_until(client, b"\r\n\r\n")
+            head = reader.until(b"\r\n\r\n")
         except ConnectionError:
             return
         lines = head.decode("latin-1").split("\r\n")
@@ -99,7 +106,7 @@ class FaultProxy:
             for name, _, value in (line.partition(":") for line in lines[1:] if line)
         }
         try:
-            body = _body(client, headers, rest)
+            body = _body(reader, headers)
         except ConnectionError:
             return
         fault = self._fault()
@@ -120,8 +127,8 @@ class FaultProxy:
         host, port = self.upstream.rsplit(":", 1)
         with socket.create_connection((host, int(port)), timeout=300) as upstream:
             upstream.sendall(request + body)
-            answer = b""
-            while chunk := upstream.recv(65536):
+            answer = bytearray()
+            while chunk := upstream.recv(1 << 20):
                 answer += chunk
         if fault == "halfway":
             client.sendall(answer[: max(1, len(answer) // 2)])
