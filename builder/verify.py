@@ -7,6 +7,7 @@ said instead."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from builder import bases, build, buildid, labels, render, smoketest
@@ -14,6 +15,7 @@ from builder.buildid import Inputs
 from builder.catalog import Catalog
 from builder.errors import BuildError, SelectionError
 from builder.run import Run
+from builder.seams import Engine
 from builder.state import State
 from builder.targets import expand, local_repository
 
@@ -64,11 +66,32 @@ def verify(run: Run, language: str, tag: str) -> Verdict:
     if before and before != state.image_id:
         run.engine.tag(before, local_repository("candidate"), target.id)  # the farm's candidate, as it was
     if state.image_id != served.image_id:
+        run.engine.pull(reference, run.registry.auth)
+        differ = differences(run.engine, served.image_id, state.image_id)
+        shown = ", ".join(f"/{path}" for path in differ[:8]) + (
+            f" and {len(differ) - 8} more" if len(differ) > 8 else ""
+        )
         raise BuildError(
             f"{reference}: rebuilt from the same inputs, it is {state.image_id}, but the registry serves "
-            f"{served.image_id}: not reproducible (compare `docker save` of the two)"
+            f"{served.image_id}: not reproducible: {shown or 'the same files, another config'}"
         )
     return Verdict(reference, target.id, state.image_id)
+
+
+def differences(engine: Engine, one: str, other: str) -> list[str]:
+    """The paths whose kind, mode, owner, link or content differ between two images (or that one
+    of them lacks)."""
+    seen: list[dict[str, tuple[object, ...]]] = []
+    for image in (one, other):
+        with engine.export(image) as tar:
+            files: dict[str, tuple[object, ...]] = {}
+            for member in tar:
+                handle = tar.extractfile(member) if member.isfile() else None
+                content = hashlib.sha256(handle.read()).hexdigest() if handle else ""
+                files[member.name] = (member.type, member.mode, member.uid, member.gid, member.linkname, content)
+            seen.append(files)
+    first, second = seen
+    return sorted(path for path in first.keys() | second.keys() if first.get(path) != second.get(path))
 
 
 def sample(catalog: Catalog, count: int, day: datetime.date) -> list[tuple[str, str]]:
