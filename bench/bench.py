@@ -5,10 +5,11 @@
 3. 2 workers against 1 on a cold subset       goal: ≥ 1.5× faster
 4. a warm package cache against a cold one    goal: ≥ 2× faster
 5. syft on published run images               goal: it finds the distro and the packages their SBOMs list
+6. two no-cache builds of a dev image          measured: how far dev images are from reproducible
 
 Usage: .venv/bin/python bench/bench.py [--steps STEP ...] [--images GLOB ...] [--subset ID ...]
-[--scan LANGUAGE:TAG ...] [--write docs/performance.md]. It prints the figures and the ratios; --images
-narrows 1 and 2, --subset names the cold images of 3 and 4, --scan the published images of 5. Nothing it does is pushed: steps 2-4 build into folders of their own
+[--scan LANGUAGE:TAG ...] [--dev ID ...] [--write docs/performance.md]. It prints the figures and the ratios; --images
+narrows 1 and 2, --subset names the cold images of 3 and 4, --scan the published images of 5, --dev the dev images of 6. Nothing it does is pushed: steps 2-4 build into folders of their own
 and push nowhere. --write also writes them, with the sizes of out/report.json (`make bench` runs
 `report --compare-fat` first, for the fat comparators), the date and the machine, to a markdown page."""
 
@@ -30,7 +31,10 @@ from pathlib import Path
 
 import yaml
 
+from builder import attest, services, verify
+from builder import sbom as sbom_module
 from builder.catalog import load
+from builder.engine import DockerEngine
 from builder.registry import RegistryClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,19 +154,21 @@ def upstream_debs(log: Path) -> int:
 
 def scanners(work: Path, images: list[str]) -> list[str]:
     """What Anchore's syft finds in published run images (the registry the catalog names, as `make
-    all` left it) beside what their SBOMs list, and how long an SBOM takes to read back."""
+    all` left it) beside what their SBOMs list and what their files say (status.d), what that
+    listing costs in bytes, and how long the SBOMs and provenance take to make."""
     catalog = load(ROOT / "catalog.yaml")
     registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
+    engine = DockerEngine.connect()
     env = {**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false", "SYFT_REGISTRY_INSECURE_USE_HTTP": "true",
            "XDG_CACHE_HOME": str(work / "cache")}  # fmt: skip
     lines = []
     for image in images:
-        start = time.monotonic()
+        language, tag = image.split(":", 1)
+        reference = f"{registry.repository(language)}:{tag}"
         sbom = subprocess.run(
             [PYTHON, "-m", "builder", "sbom", image], cwd=ROOT, capture_output=True, text=True, check=False
         )
-        took = time.monotonic() - start
-        seen = subprocess.run([str(Path(PYTHON).with_name("syft")), "-q", f"registry:{registry.repository(image.split(':')[0])}:{image.split(':')[1]}", "-o", "json"],
+        seen = subprocess.run([str(Path(PYTHON).with_name("syft")), "-q", f"registry:{reference}", "-o", "json"],
                               capture_output=True, text=True, env=env, check=False)  # fmt: skip
         if sbom.returncode or seen.returncode:
             lines.append(f"✕ {image}: {(sbom.stderr or seen.stderr).strip()[-300:]}")
@@ -172,9 +178,47 @@ def scanners(work: Path, images: list[str]) -> list[str]:
         found = json.loads(seen.stdout)
         debs = {a["purl"].split("?")[0] for a in found["artifacts"] if a["type"] == "deb"}
         distro = f"{found['distro'].get('id', 'no distro')} {found['distro'].get('versionID', '')}".strip()
-        verdict = "✓" if listed and listed == debs and found["distro"].get("id") else "✕"
+        engine.pull(reference, registry.auth)
+        start = time.monotonic()
+        packages, release = attest.image_packages(engine, reference, "run")
+        subject = sbom_module.Subject(registry.repository(language), tag, "sha256:" + "0" * 64, "2026-01-01T00:00:00Z")
+        sbom_module.spdx(subject, packages, release)
+        sbom_module.cyclonedx(subject, packages, release)
+        sbom_module.provenance(subject, target={}, inputs={}, found=packages, distro=release,
+                               started="", finished="", build_id="")  # fmt: skip
+        took = time.monotonic() - start
+        with engine.export(reference) as tar:
+            files = [m for m in tar if m.isfile()]
+        status = sum(m.size for m in files if m.name.startswith("var/lib/dpkg/status.d/"))
+        notices = sum(m.size for m in files if m.name.startswith("usr/share/doc/") and m.name.endswith("/copyright"))
+        derived = {package.purl(release).split("?")[0] for package in packages}
+        verdict = "✓" if listed and listed == debs == derived and found["distro"].get("id") else "✕"
         lines.append(f"{verdict} syft on {image}: {distro}, {len(debs)} Debian packages; its SBOM lists {len(listed)}, "
-                     f"{len(listed & debs)} the same (goal: a distro, the same packages); SBOM read back in {took:.1f} s")  # fmt: skip
+                     f"its files {len(derived)}, {len(listed & debs & derived)} the same (goal: a distro, the same "
+                     f"packages); status.d adds {status / 1e3:.0f} kB, the copyright files {notices / 1e3:.0f} kB; "
+                     f"SBOMs and provenance take {took:.1f} s")  # fmt: skip
+    return lines
+
+
+def dev_distance(work: Path, images: list[str]) -> list[str]:
+    """How far dev images are from being reproducible: two no-cache builds of each, the files that
+    differ (kind, mode, owner, link or content; not times)."""
+    engine = DockerEngine.connect()
+    lines = []
+    for image in images:
+        builder("render", image, "--out", str(work))
+        built = []
+        for n in (1, 2):
+            with (work / f"{image}-{n}.log").open("w") as log:
+                built.append(engine.build(work / "render" / image, log, nocache=True, proxy=services.apt_proxy()))
+        differ = verify.differences(engine, *built)
+        with engine.export(built[0]) as tar:
+            total = sum(1 for _ in tar)
+        for image_id in built:
+            engine.untag(image_id)
+        lines.append(f"- {image}: {len(differ)} of {total} files differ between two no-cache builds "
+                     f"({', '.join('/' + path for path in differ[:4])}{' …' if len(differ) > 4 else ''}); "
+                     f"run images: none (`verify`)")  # fmt: skip
     return lines
 
 
@@ -184,6 +228,7 @@ STEPS = {
     "workers": lambda work, args: workers(work, args.subset),
     "cache": lambda work, args: package_cache(work, args.subset),
     "scanners": lambda work, args: scanners(work, args.scan),
+    "dev-distance": lambda work, args: dev_distance(work, args.dev),
 }
 
 
@@ -255,6 +300,7 @@ def main() -> None:
     parser.add_argument("--images", nargs="+", default=[], help="globs narrowing 1 and 2 (default: the catalog)")
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS), help="which goals to measure")
     parser.add_argument("--scan", nargs="+", default=["python:3.13", "node:18", "go:1.24", "java:21"], help="for 5")
+    parser.add_argument("--dev", nargs="+", default=["python-3.13-dev"], help="dev images for 6")
     parser.add_argument("--write", type=Path, metavar="PAGE", help="also write the figures and sizes to PAGE")
     args = parser.parse_args()
     lines = []
