@@ -82,15 +82,15 @@ def attest(engine: Engine, target: Target, store: Store, registry: Registry, out
         "sbom.cdx.json": sbom.cyclonedx(subject, found, distro).encode(),
         "provenance.intoto.json": (json.dumps(envelope, indent=1) + "\n").encode(),
     }
-    written = files(out, target.id)
-    for title, path in written.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(documents[title])
     described = registry.descriptor(target.language, digest)
     if described is None:
         raise PublishError(f"{repository}@{digest}: the registry does not serve it, so nothing is attached to it")
     for kind in KINDS:
         attach(registry, target.language, described, kind, documents)
+    written = files(out, target.id)  # once attached: a run after a failed attachment attaches them again
+    for title, path in written.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(documents[title])
     return written
 
 

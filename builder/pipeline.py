@@ -18,6 +18,7 @@ from builder.decide import Decision, Kind
 from builder.errors import BuildError, HostError, SmokeTestError
 from builder.run import Outcome, Outcomes, Run
 from builder.seams import Engine
+from builder.targets import Target
 
 
 def render_stage(run: Run, *, write: bool = True) -> dict[str, render.Rendered]:
@@ -128,21 +129,34 @@ def publish_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -
     def one(decision: Decision) -> str | None:
         if down:
             raise down
-        if decision.kind is Kind.PUBLISHED:
-            return "already published, unchanged"
         target = decision.target
+        if decision.kind is Kind.PUBLISHED:  # attached, unless its record says not (a run stopped before)
+            attested = attach(run, target, pull=False)  # a fresh machine takes what the registry holds
+            return None if attested else "already published, unchanged"
         if decision.published:
             fetch(run, target.id)  # tags to mend: pushing them needs the image here
         with run.log.file(target.id) as log_file:
             state, pointed = publish.publish(run.engine, target, run.store, run.registry, log_file)
-        if pointed or not all(path.exists() for path in attest.files(run.out, target.id).values()):
-            attest.attest(run.engine, target, run.store, run.registry, run.out)  # its SBOM and provenance
         moments = [ledger.Entry(tag, digest, state.build_id, ledger.now()) for tag, digest in pointed]
         ledger.append(run.registry, target.language, target.version.version, moments)
-        return None if pointed else "already published, unchanged"
+        attested = attach(run, target)
+        return None if pointed or attested else "already published, unchanged"
 
     # a failed push leaves the other images' pushes alone: no image needs another one pushed
     return run.each(f"push to {run.registry.host}", one, publishable(decisions), earlier, parents_first=False)
+
+
+def attach(run: Run, target: Target, *, pull: bool = True) -> bool:
+    """Attach target's SBOM and provenance to what its record says it pushed, unless the record says
+    they are attached to it already (or, not to pull, the image is not here); whether it did."""
+    state = run.store.get(target.id)
+    digest = state.pushed.get(f"{run.registry.repository(target.language)}:{state.tags[0]}") if state.tags else None
+    if not digest or state.attested == digest or not (pull or run.engine.image_id(state.image_id)):
+        return False
+    fetch(run, target.id)
+    attest.attest(run.engine, target, run.store, run.registry, run.out)
+    run.store.put(run.store.get(target.id).evolve(attested=digest))
+    return True
 
 
 def report_stage(run: Run) -> None:

@@ -8,6 +8,7 @@ import base64
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cyclonedx.schema import SchemaVersion
@@ -15,7 +16,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from spdx_tools.spdx.parser.json import json_parser
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
-from builder import attest, catalog, packages, pipeline, sbom
+from builder import attest, catalog, ledger, packages, pipeline, sbom
 from builder.bases import base_image
 from builder.errors import PublishError
 from builder.log import Log
@@ -165,3 +166,29 @@ def test_what_is_attached_goes_with_its_image(referrers: bool) -> None:
     registry.delete("python", SUBJECT.digest)
     assert len(attest.detach(registry, "python", SUBJECT.digest)) == 2
     assert list(registry.documents) == [ledger]
+
+
+def test_a_failed_attachment_fails_the_push_and_the_next_run_attaches(sample: catalog.Catalog, tmp_path: Path) -> None:
+    registry = FakeRegistry()
+    engine = FakeEngine(sample, registry)
+    for base in sample.bases.values():
+        engine.references[base_image(base)] = engine.add({})
+    put = registry.put_manifest
+
+    def refused(language: str, reference: str | None, manifest: dict[str, Any]) -> str:
+        return "" if "subject" in manifest else put(language, reference, manifest)
+
+    def run() -> Run:
+        log = Log(tmp_path / "logs", io.StringIO())
+        targets = select(expand(sample), ["node-18-*"])
+        return Run(sample, targets, tmp_path / "out", log, connect=lambda: engine, given_registry=registry)
+
+    registry.put_manifest = refused  # type: ignore[method-assign]
+    assert pipeline.execute(run(), "all").exit_code == 7
+    assert registry.digest("node", "18") and ledger.read(registry, "node", "18")  # pushed, and the ledger says so
+    pushes = list(engine.pushes)
+
+    registry.put_manifest = put  # type: ignore[method-assign]
+    assert pipeline.execute(run(), "all").exit_code == 0
+    assert engine.pushes == pushes  # nothing pushed again: attached
+    assert attest.read(registry, "node", "18", "sbom") and attest.read(registry, "node", "18-dev", "att")
