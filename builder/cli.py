@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import logging
@@ -144,16 +145,26 @@ def _debug(args: argparse.Namespace, catalog: Catalog) -> int:
     return result.exit_code
 
 
-def _image(args: argparse.Namespace, catalog: Catalog) -> tuple[str, str]:
-    language, _, tag = args.tag.partition(":")
-    if language not in catalog.languages or not tag:
-        raise SelectionError(f"{args.tag}: expected LANGUAGE:TAG of the catalog's languages, as node:18")
-    return language, tag
+def _image(args: argparse.Namespace, catalog: Catalog) -> tuple[RegistryClient, str, str]:
+    """The registry, language and tag args.tag names: LANGUAGE:TAG in the registry configured, or a
+    whole reference (127.0.0.1:5000/node:18, ghcr.io/owner/birdhouse/node:18), with the credentials
+    configured."""
+    name, _, tag = args.tag.rpartition(":")
+    registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
+    if "/" in name:
+        host, _, rest = name.partition("/")
+        namespace, _, name = rest.rpartition("/")
+        registry = dataclasses.replace(registry, host=host, namespace=namespace)
+    if name not in catalog.languages or not tag or "/" in tag:
+        raise SelectionError(
+            f"{args.tag}: expected LANGUAGE:TAG of the catalog's languages (node:18), or REGISTRY/LANGUAGE:TAG"
+        )
+    return registry, name, tag
 
 
 def _history(args: argparse.Namespace, catalog: Catalog) -> int:
-    language, tag = _image(args, catalog)
-    moments = ledger.history(RegistryClient.from_env(catalog.registry, catalog.namespace), language, tag)
+    registry, language, tag = _image(args, catalog)
+    moments = ledger.history(registry, language, tag)
     if not moments:
         raise SelectionError(f"the ledger names no publish of {args.tag}")
     for moment in moments:
@@ -176,8 +187,7 @@ def _gc(args: argparse.Namespace, catalog: Catalog) -> int:
 
 
 def _attached(args: argparse.Namespace, catalog: Catalog) -> int:
-    language, tag = _image(args, catalog)
-    registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
+    registry, language, tag = _image(args, catalog)
     kind, title = ("att", "provenance.intoto.json") if args.command == "provenance" else ("sbom", "sbom.spdx.json")
     if getattr(args, "cyclonedx", False):
         title = "sbom.cdx.json"
@@ -194,12 +204,14 @@ def _attached(args: argparse.Namespace, catalog: Catalog) -> int:
 def _verify(args: argparse.Namespace, catalog: Catalog) -> int:
     if bool(args.tag) == bool(args.sample):
         raise SelectionError("verify takes LANGUAGE:TAG or --sample N")
+    registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
     if args.sample:
         images = verifying.sample(catalog, args.sample, datetime.datetime.now(datetime.UTC).date())
     else:
-        images = [_image(args, catalog)]
+        registry, language, tag = _image(args, catalog)
+        images = [(language, tag)]
     out = args.out / "verify"
-    work = Run(catalog, [], out, Log(out / "logs"))
+    work = Run(catalog, [], out, Log(out / "logs"), given_registry=registry)
     failures: list[BirdhouseError] = []
     for language, tag in images:
         try:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import docker
 import pytest
 
-from builder.cli import main
+from builder.catalog import load
+from builder.cli import _image, main
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = str(Path(__file__).parent / "catalog.yaml")
@@ -52,3 +54,26 @@ def test_without_an_engine_build_says_how_to_get_one(
     monkeypatch.setattr(docker.DockerClient, "__init__", unreachable)
     assert main(["build", "--catalog", SAMPLE, "--out", str(tmp_path), "python-3.11-dev"]) == 4
     assert "make setup" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("given", "host", "namespace", "language", "tag"),
+    [
+        ("node:18", "127.0.0.1:5000", "", "node", "18"),
+        ("127.0.0.1:5000/node:18", "127.0.0.1:5000", "", "node", "18"),
+        ("ghcr.io/owner/birdhouse/python:3.13-dev", "ghcr.io", "owner/birdhouse", "python", "3.13-dev"),
+    ],
+)
+def test_an_image_is_named_by_language_and_tag_or_in_whole(
+    given: str, host: str, namespace: str, language: str, tag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("BIRDHOUSE_REGISTRY", "BIRDHOUSE_NAMESPACE"):
+        monkeypatch.delenv(name, raising=False)
+    registry, found, found_tag = _image(argparse.Namespace(tag=given), load(Path(SAMPLE)))
+    assert (registry.host, registry.namespace, found, found_tag) == (host, namespace, language, tag)
+
+
+@pytest.mark.parametrize("given", ["cobol:1", "node", "node:", "127.0.0.1:5000/cobol:1"])
+def test_an_image_of_no_catalog_language_is_refused(given: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sbom", "--catalog", SAMPLE, given]) == 3
+    assert "expected LANGUAGE:TAG" in capsys.readouterr().err
