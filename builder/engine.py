@@ -131,9 +131,14 @@ class DockerEngine:
 
     def labelled(self, key: str) -> dict[str, dict[str, str]]:
         """Every image carrying label key, newest first, with its labels: one listing for all
-        (asking for each image by label costs the engine a scan of every image)."""
+        (asking for each image by label costs the engine a scan of every image). An image built
+        FROM one of ours (an app, an example) carries its labels but not its size: it is left out."""
         images = sorted(self.api.images(filters={"label": key}), key=lambda image: -int(image.get("Created", 0)))
-        return {image["Id"]: dict(image.get("Labels") or {}) for image in images}
+        return {
+            image["Id"]: dict(image.get("Labels") or {})
+            for image in images
+            if (image.get("Labels") or {}).get(labels.SIZE, str(image.get("Size"))) == str(image.get("Size"))
+        }
 
     def references(self, label: str) -> list[str]:
         """Every repository:tag whose image carries label (key or key=value)."""

@@ -67,6 +67,9 @@ def test_a_library_carried_with_the_closure_tool_loads_in_the_run_image(engine: 
         assert (ran.exit_code, ran.output.strip()) == (0, "libpq True"), ran.output
         files = engine.run(image, ["-c", "import os; print(sorted(os.listdir('/usr/lib/x86_64-linux-gnu')))"]).output
         assert "libpq.so.5" in files  # carried: python's run image has no libpq of its own
+        # it carries python:3.13's labels, build id included, but is no image of the farm's to adopt
+        assert engine.inspect(image)["Config"]["Labels"]["dev.birdhouse.id"] == "python-3.13-run"
+        assert image not in engine.labelled("dev.birdhouse.id")
         listed = engine.run(image, ["-c", "import os; print(sorted(os.listdir('/var/lib/dpkg/status.d')))"]).output
         assert "'libpq5'" in listed and "'libpq5.md5sums'" in listed and "'libpython3.13-minimal'" in listed
     finally:
