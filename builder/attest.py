@@ -152,6 +152,14 @@ def read(registry: Registry, language: str, tag: str, kind: str) -> dict[str, by
     return out
 
 
+def attached(registry: Registry, language: str, digest: str) -> bool:
+    """Whether digest's image has its SBOM and provenance attached in the registry."""
+    referrers = registry.referrers(language, digest)
+    if referrers is not None:
+        return {artifact_type for artifact_type, _ in KINDS.values()} <= {m.get("artifactType") for m in referrers}
+    return all(registry.digest(language, tag_of(digest, kind)) for kind in KINDS)
+
+
 def detach(registry: Registry, language: str, digest: str) -> list[str]:
     """Delete what is attached to digest's image (its image gone); the digests deleted."""
     referrers = registry.referrers(language, digest)

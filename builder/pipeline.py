@@ -153,6 +153,9 @@ def attach(run: Run, target: Target, *, pull: bool = True) -> bool:
     digest = state.pushed.get(f"{run.registry.repository(target.language)}:{state.tags[0]}") if state.tags else None
     if not digest or state.attested == digest or not (pull or run.engine.image_id(state.image_id)):
         return False
+    if not pull and attest.attached(run.registry, target.language, digest):  # by another run, another folder
+        run.store.put(state.evolve(attested=digest))
+        return False
     fetch(run, target.id)
     attest.attest(run.engine, target, run.store, run.registry, run.out)
     run.store.put(run.store.get(target.id).evolve(attested=digest))

@@ -142,7 +142,10 @@ class RegistryClient:
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
     def _once(self, method: str, url: str, accept: str, extra: dict[str, Any]) -> requests.Response | None:
-        headers = {"Accept": accept, **extra.pop("headers", {})}
+        # extra as it is: a retry sends the same headers (a manifest PUT without its Content-Type
+        # is taken for a signed schema 1 manifest, and refused)
+        headers = {"Accept": accept, **extra.get("headers", {})}
+        extra = {key: value for key, value in extra.items() if key != "headers"}
         auth = (self.username, self.password) if self.username and self.password else None
         verify: str | bool = self.ca or True
         try:

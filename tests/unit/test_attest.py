@@ -192,3 +192,21 @@ def test_a_failed_attachment_fails_the_push_and_the_next_run_attaches(sample: ca
     assert pipeline.execute(run(), "all").exit_code == 0
     assert engine.pushes == pushes  # nothing pushed again: attached
     assert attest.read(registry, "node", "18", "sbom") and attest.read(registry, "node", "18-dev", "att")
+
+
+def test_a_fresh_folder_on_the_same_engine_attaches_nothing_again(sample: catalog.Catalog, tmp_path: Path) -> None:
+    registry = FakeRegistry()
+    engine = FakeEngine(sample, registry)
+    for base in sample.bases.values():
+        engine.references[base_image(base)] = engine.add({})
+
+    def run(out: str) -> Run:
+        log = Log(tmp_path / "logs", io.StringIO())
+        targets = select(expand(sample), ["node-18-*"])
+        return Run(sample, targets, tmp_path / out, log, connect=lambda: engine, given_registry=registry)
+
+    assert pipeline.execute(run("out"), "all").exit_code == 0
+    documents = dict(registry.documents)
+    again = pipeline.execute(run("fresh"), "all")
+    assert again.exit_code == 0 and {o.status.value for o in again.items} == {"unchanged"}
+    assert registry.documents == documents
