@@ -71,8 +71,8 @@ def attest(engine: Engine, target: Target, store: Store, registry: Registry, out
         inputs=inputs,
         found=found,
         distro=distro,
-        started=state.started or subject.created,
-        finished=state.finished or subject.created,
+        started=state.started,  # unknown for an image adopted from the engine or the registry
+        finished=state.finished,
         build_id=state.build_id,
         revision=build.revision(),
     )

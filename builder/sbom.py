@@ -235,7 +235,11 @@ def provenance(
         },
         "runDetails": {
             "builder": {"id": BUILDER_ID, "version": {"birdhouse": __version__, "revision": revision}},
-            "metadata": {"invocationId": build_id, "startedOn": started, "finishedOn": finished},
+            "metadata": {
+                "invocationId": build_id,
+                **({"startedOn": started} if started else {}),
+                **({"finishedOn": finished} if finished else {}),
+            },
         },
     }
     statement = Statement([image], SLSA_PROVENANCE, predicate)

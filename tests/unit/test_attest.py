@@ -210,3 +210,12 @@ def test_a_fresh_folder_on_the_same_engine_attaches_nothing_again(sample: catalo
     again = pipeline.execute(run("fresh"), "all")
     assert again.exit_code == 0 and {o.status.value for o in again.items} == {"unchanged"}
     assert registry.documents == documents
+
+
+def test_a_provenance_of_unknown_build_times_gives_none() -> None:
+    """An image taken from the engine or the registry, not built here: its build's times are not
+    known, so none are made up."""
+    text = sbom.provenance(
+        SUBJECT, target={}, inputs={}, found=[], distro=DISTRO, started="", finished="", build_id="b1"
+    )
+    assert json.loads(text)["predicate"]["runDetails"]["metadata"] == {"invocationId": "b1"}
