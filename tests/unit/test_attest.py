@@ -34,6 +34,24 @@ ZLIB = packages.Package("zlib1g", "1:1.2.13.dfsg-1", "amd64", "zlib", "1:1.2.13.
 SUBJECT = sbom.Subject("127.0.0.1:5000/python", "3.13", "sha256:" + "ab" * 32, "2026-12-02T09:00:00Z")
 
 
+def serving(referrers: bool) -> tuple[FakeRegistry, dict[str, Any]]:
+    """A registry serving python:3.13 (with or without the referrers API), and its descriptor."""
+    registry = FakeRegistry(offers_referrers=referrers)
+    registry.manifests[("python", "3.13")] = Served(SUBJECT.digest, 1000, "sha256:c", {})
+    subject = registry.descriptor("python", "3.13")
+    assert subject is not None
+    return registry, subject
+
+
+def farm(sample: catalog.Catalog) -> tuple[FakeEngine, FakeRegistry]:
+    """An engine holding the bases (bootstrapped before) and its registry."""
+    registry = FakeRegistry()
+    engine = FakeEngine(sample, registry)
+    for base in sample.bases.values():
+        engine.references[base_image(base)] = engine.add({})
+    return engine, registry
+
+
 @pytest.mark.parametrize(
     ("debian", "spdx"),
     [
@@ -103,10 +121,7 @@ def test_the_provenance_is_an_in_toto_statement_of_slsa_provenance() -> None:
 
 @pytest.mark.parametrize("referrers", [False, True])
 def test_attached_documents_are_read_back_by_tag(referrers: bool) -> None:
-    registry = FakeRegistry(offers_referrers=referrers)
-    registry.manifests[("python", "3.13")] = Served(SUBJECT.digest, 1000, "sha256:c", {})
-    subject = registry.descriptor("python", "3.13")
-    assert subject is not None
+    registry, subject = serving(referrers)
     documents = {"sbom.spdx.json": b"{spdx}", "sbom.cdx.json": b"{cdx}"}
     attest.attach(registry, "python", subject, "sbom", documents)
     tag = f"sha256-{'ab' * 32}.sbom"
@@ -127,10 +142,7 @@ def test_a_registry_that_does_not_take_an_attachment_fails_the_push() -> None:
 
 
 def test_each_pushed_image_gets_its_sbom_and_provenance(sample: catalog.Catalog, tmp_path: Path) -> None:
-    registry = FakeRegistry()
-    engine = FakeEngine(sample, registry)
-    for base in sample.bases.values():
-        engine.references[base_image(base)] = engine.add({})
+    engine, registry = farm(sample)
     log = Log(tmp_path / "logs", io.StringIO())
     run = Run(
         sample,
@@ -155,10 +167,7 @@ def test_each_pushed_image_gets_its_sbom_and_provenance(sample: catalog.Catalog,
 
 @pytest.mark.parametrize("referrers", [False, True])
 def test_what_is_attached_goes_with_its_image(referrers: bool) -> None:
-    registry = FakeRegistry(offers_referrers=referrers)
-    registry.manifests[("python", "3.13")] = Served(SUBJECT.digest, 1000, "sha256:c", {})
-    subject = registry.descriptor("python", "3.13")
-    assert subject is not None
+    registry, subject = serving(referrers)
     attest.attach(registry, "python", subject, "sbom", {"sbom.spdx.json": b"{}", "sbom.cdx.json": b"{}"})
     attest.attach(registry, "python", subject, "att", {"provenance.intoto.json": b"{}"})
     ledger = ("python", "ledger-3.13")
@@ -169,10 +178,7 @@ def test_what_is_attached_goes_with_its_image(referrers: bool) -> None:
 
 
 def test_a_failed_attachment_fails_the_push_and_the_next_run_attaches(sample: catalog.Catalog, tmp_path: Path) -> None:
-    registry = FakeRegistry()
-    engine = FakeEngine(sample, registry)
-    for base in sample.bases.values():
-        engine.references[base_image(base)] = engine.add({})
+    engine, registry = farm(sample)
     put = registry.put_manifest
 
     def refused(language: str, reference: str | None, manifest: dict[str, Any]) -> str:
@@ -195,10 +201,7 @@ def test_a_failed_attachment_fails_the_push_and_the_next_run_attaches(sample: ca
 
 
 def test_a_fresh_folder_on_the_same_engine_attaches_nothing_again(sample: catalog.Catalog, tmp_path: Path) -> None:
-    registry = FakeRegistry()
-    engine = FakeEngine(sample, registry)
-    for base in sample.bases.values():
-        engine.references[base_image(base)] = engine.add({})
+    engine, registry = farm(sample)
 
     def run(out: str) -> Run:
         log = Log(tmp_path / "logs", io.StringIO())
