@@ -27,7 +27,7 @@ from builder.seams import RunResult
 
 # What a registry or the network says when trying again may help.
 TRANSIENT = re.compile(
-    r"\b(5\d\d|timeout|timed out|connection reset|connection refused|broken pipe|EOF|"
+    r"\b(5\d\d|timeout|timed out|connection reset|connection refused|broken pipe|EOF|connection broken|"
     r"temporarily unavailable|too many requests|429)\b",
     re.IGNORECASE,
 )

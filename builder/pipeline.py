@@ -150,15 +150,17 @@ def attach(run: Run, target: Target, *, pull: bool = True) -> bool:
     """Attach target's SBOM and provenance to what its record says it pushed, unless the record says
     they are attached to it already (or, not to pull, the image is not here); whether it did."""
     state = run.store.get(target.id)
-    digest = state.pushed.get(f"{run.registry.repository(target.language)}:{state.tags[0]}") if state.tags else None
-    if not digest or state.attested == digest or not (pull or run.engine.image_id(state.image_id)):
+    repository = run.registry.repository(target.language)
+    digest = state.pushed.get(f"{repository}:{state.tags[0]}") if state.tags else None
+    done = f"{repository}@{digest}"  # attachments are the repository's: the same image elsewhere has none
+    if not digest or state.attested == done or not (pull or run.engine.image_id(state.image_id)):
         return False
     if not pull and attest.attached(run.registry, target.language, digest):  # by another run, another folder
-        run.store.put(state.evolve(attested=digest))
+        run.store.put(state.evolve(attested=done))
         return False
     fetch(run, target.id)
     attest.attest(run.engine, target, run.store, run.registry, run.out)
-    run.store.put(run.store.get(target.id).evolve(attested=digest))
+    run.store.put(run.store.get(target.id).evolve(attested=done))
     return True
 
 

@@ -35,7 +35,7 @@ class State:
     pushed: dict[str, str] = field(default_factory=dict)  # reference -> digest
     started: str = ""  # when its build started and finished (UTC, ISO 8601): its provenance
     finished: str = ""
-    attested: str = ""  # the digest its SBOM and provenance are attached to (builder.attest)
+    attested: str = ""  # repository@digest its SBOM and provenance are attached to (builder.attest)
     decision: str = ""  # builder.decide: what the last run decided, and why
     outcomes: dict[str, str] = field(default_factory=dict)  # stage -> what it last did (builder.run.Status)
     error: str = ""

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from builder import ledger
+from builder import attest, ledger
 from builder.cli import main
 from builder.engine import DockerEngine
 from builder.registry import RegistryClient
@@ -65,6 +65,8 @@ def test_a_publish_through_faults_is_exact(engine: DockerEngine, names: Names, m
     recorded = ledger.read(RegistryClient(names.registry, faulty), "python", "3.13")
     assert {(entry.tag, entry.digest) for entry in recorded} == set(clean.items())  # and the ledger says so, once each
     assert len(recorded) == len(clean)
+    for tag in ("3.13", "3.13-dev"):  # and what travels with each image is there too
+        assert attest.read(RegistryClient(names.registry, faulty), "python", tag, "sbom")
 
 
 def test_a_registry_that_is_down_fails_fast_in_a_sentence(

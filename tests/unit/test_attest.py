@@ -222,3 +222,23 @@ def test_a_provenance_of_unknown_build_times_gives_none() -> None:
         SUBJECT, target={}, inputs={}, found=[], distro=DISTRO, started="", finished="", build_id="b1"
     )
     assert json.loads(text)["predicate"]["runDetails"]["metadata"] == {"invocationId": "b1"}
+
+
+def test_the_same_image_pushed_to_another_registry_gets_its_attachments_there(
+    sample: catalog.Catalog, tmp_path: Path
+) -> None:
+    """Attachments are a repository's: the record of one does not stand for another (the fault test
+    publishes the same images to a second namespace from the same work folder)."""
+    engine, registry = farm(sample)
+    other = FakeRegistry(host="other.test")
+
+    def run(to: FakeRegistry) -> Run:
+        log = Log(tmp_path / "logs", io.StringIO())
+        targets = select(expand(sample), ["node-18-*"])
+        return Run(sample, targets, tmp_path / "out", log, connect=lambda: engine, given_registry=to)
+
+    assert pipeline.execute(run(registry), "all").exit_code == 0
+    engine.registry = other
+    assert pipeline.execute(run(other), "push").exit_code == 0
+    assert other.digest("node", "18") == registry.digest("node", "18")  # the same image
+    assert attest.read(other, "node", "18", "sbom") and attest.read(other, "node", "18-dev", "att")

@@ -73,6 +73,11 @@ def test_push_returns_the_acknowledged_digest() -> None:
     [
         ("received unexpected HTTP status: 503 Service Unavailable", TransientError),
         ("read tcp 127.0.0.1:5000: connection reset by peer", TransientError),
+        (  # an answer cut in its headers, as a proxy that drops the connection half way leaves it
+            'Head "http://127.0.0.1:5000/v2/python/blobs/sha256:9aed": net/http: HTTP/1.x transport connection '
+            'broken: malformed MIME header: missing colon: "Docker-Distribution-Api-Ver"',
+            TransientError,
+        ),
         ("unauthorized: authentication required", PublishError),
         ("manifest invalid: manifest invalid", PublishError),
     ],
