@@ -21,7 +21,7 @@ def publish(
     registry: Registry,
     log_file: io.TextIOBase,
     *,
-    attempts: int = 8,
+    attempts: int = 16,  # a docker push is several requests, and each attempt needs them all
 ) -> tuple[State, list[tuple[str, str]]]:
     """Push target's tested image under each of its tags, longest tag first, then under its own
     immutable tag (ledger.immutable_tag), and check each digest; a tag that already serves an image
