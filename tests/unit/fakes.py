@@ -52,6 +52,7 @@ class FakeRegistry:
     tagged: list[str] = field(default_factory=list)  # language:tag, pointed at a manifest there
     documents: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # other manifests (ledgers)
     offers_referrers: bool = False  # the OCI 1.1 referrers API
+    refuses_attachments: bool = False  # takes no manifest with a subject (an SBOM, a provenance)
     blobs: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -112,6 +113,8 @@ class FakeRegistry:
         ]
 
     def put_manifest(self, language: str, reference: str | None, manifest: dict[str, Any]) -> str:
+        if self.refuses_attachments and "subject" in manifest:
+            return ""
         digest = _digest(manifest)
         self.documents[(language, reference or digest)] = manifest
         return digest

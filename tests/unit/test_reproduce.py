@@ -59,13 +59,19 @@ def rewrite(source: io.BytesIO) -> tuple[str, tarfile.TarFile]:
     return image_id, tarfile.open(fileobj=out)
 
 
+def read(archive: tarfile.TarFile, name: str) -> bytes:
+    handle = archive.extractfile(name)
+    assert handle is not None
+    return handle.read()
+
+
 def test_builds_apart_in_time_are_one_image() -> None:
     first, archive = rewrite(saved(1_800_000_000))
     second, _ = rewrite(saved(1_800_000_999))
     assert first == second
 
-    (manifest,) = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]
-    data = archive.extractfile(manifest["Config"]).read()  # type: ignore[union-attr]
+    (manifest,) = json.loads(read(archive, "manifest.json"))
+    data = read(archive, manifest["Config"])
     assert "sha256:" + hashlib.sha256(data).hexdigest() == first  # the id docker load gives
     config = json.loads(data)
     assert config["created"] == "2023-11-14T22:13:20Z"  # the packages' time
