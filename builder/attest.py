@@ -16,12 +16,11 @@ from typing import Any
 from builder import build, labels, packages, sbom
 from builder.errors import PublishError
 from builder.floor import Tree
+from builder.registry import put_artifact
 from builder.seams import Engine, Registry
 from builder.state import Store
 from builder.targets import Target
 
-EMPTY = "application/vnd.oci.empty.v1+json"
-EMPTY_DIGEST = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"  # of b"{}"
 SPDX = "application/spdx+json"
 CYCLONEDX = "application/vnd.cyclonedx+json"
 DSSE = "application/vnd.dsse.envelope.v1+json"
@@ -53,14 +52,13 @@ def image_packages(engine: Engine, image: str, variant: str) -> tuple[list[packa
         return found, packages.os_release(tree)
 
 
-def attest(engine: Engine, target: Target, store: Store, registry: Registry, out: Path) -> dict[str, Path]:
-    """Make, write and attach target's SBOM and provenance, for the digest its first tag serves;
+def attest(
+    engine: Engine, target: Target, store: Store, registry: Registry, out: Path, *, digest: str
+) -> dict[str, Path]:
+    """Make, write and attach target's SBOM and provenance to digest, what its first tag serves;
     PublishError if the registry does not take them."""
     state = store.get(target.id)
     repository = registry.repository(target.language)
-    digest = state.pushed.get(f"{repository}:{state.tags[0]}", "")
-    if not digest:
-        raise PublishError(f"{target.id}: no pushed digest to attach its SBOM and provenance to")
     config = engine.inspect(state.image_id)["Config"].get("Labels") or {}
     subject = sbom.Subject(repository, state.tags[0], digest, config.get(labels.CREATED, "") or "1970-01-01T00:00:00Z")
     found, distro = image_packages(engine, state.image_id, target.variant)
@@ -98,27 +96,10 @@ def attach(registry: Registry, language: str, subject: dict[str, Any], kind: str
     """Push the artifact of kind (KINDS: its type and files, from documents by title) with subject
     as its subject; its digest."""
     artifact_type, parts = KINDS[kind]
-    layers = [
-        {
-            "mediaType": media,
-            "digest": registry.put_blob(language, documents[title]),
-            "size": len(documents[title]),
-            "annotations": {TITLE: title},
-        }
-        for title, media in parts
-    ]
-    registry.put_blob(language, b"{}")
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "artifactType": artifact_type,
-        "config": {"mediaType": EMPTY, "digest": EMPTY_DIGEST, "size": 2},
-        "layers": layers,
-        "subject": subject,
-    }
+    layers = [(media, documents[title], {TITLE: title}) for title, media in parts]
     referrers = registry.referrers(language, subject["digest"])
     reference = None if referrers is not None else tag_of(subject["digest"], kind)
-    pushed = registry.put_manifest(language, reference, manifest)
+    pushed = put_artifact(registry, language, reference, artifact_type, layers, subject=subject)
     if not pushed:
         raise PublishError(f"{registry.repository(language)}@{subject['digest']}: its {kind} was not attached")
     return pushed
@@ -129,18 +110,23 @@ def tag_of(digest: str, kind: str) -> str:
     return digest.replace(":", "-") + f".{kind}"
 
 
+def found(registry: Registry, language: str, digest: str) -> dict[str, str]:
+    """What is attached to digest's image, kind -> the artifact's digest: as the referrers API lists
+    it where the registry has one, else under the tags of the tag scheme."""
+    referrers = registry.referrers(language, digest)
+    if referrers is None:
+        return {kind: d for kind in KINDS if (d := registry.digest(language, tag_of(digest, kind)))}
+    kinds = {artifact_type: kind for kind, (artifact_type, _) in KINDS.items()}
+    return {kinds[m["artifactType"]]: m["digest"] for m in referrers if m.get("artifactType") in kinds}
+
+
 def read(registry: Registry, language: str, tag: str, kind: str) -> dict[str, bytes]:
     """The documents attached to language:tag's image (title -> data); PublishError if none."""
     digest = registry.digest(language, tag)
     if not digest:
         raise PublishError(f"{registry.repository(language)}:{tag}: the registry serves no such image")
-    artifact_type = KINDS[kind][0]
-    referrers = registry.referrers(language, digest)
-    if referrers is not None:
-        found = [m["digest"] for m in referrers if m.get("artifactType") == artifact_type]
-        manifest = registry.manifest(language, found[-1]) if found else None
-    else:
-        manifest = registry.manifest(language, tag_of(digest, kind))
+    artifact = found(registry, language, digest).get(kind)
+    manifest = registry.manifest(language, artifact) if artifact else None
     if manifest is None:
         raise PublishError(f"{registry.repository(language)}:{tag} ({digest}) has no {kind} attached")
     out = {}
@@ -154,21 +140,19 @@ def read(registry: Registry, language: str, tag: str, kind: str) -> dict[str, by
 
 def attached(registry: Registry, language: str, digest: str) -> bool:
     """Whether digest's image has its SBOM and provenance attached in the registry."""
-    referrers = registry.referrers(language, digest)
-    if referrers is not None:
-        return {artifact_type for artifact_type, _ in KINDS.values()} <= {m.get("artifactType") for m in referrers}
-    return all(registry.digest(language, tag_of(digest, kind)) for kind in KINDS)
+    return set(found(registry, language, digest)) == set(KINDS)
 
 
 def detach(registry: Registry, language: str, digest: str) -> list[str]:
-    """Delete what is attached to digest's image (its image gone); the digests deleted."""
+    """Delete what is attached to digest's image (its image gone): every referrer where the
+    registry lists them, else what the tag scheme names; the digests deleted."""
     referrers = registry.referrers(language, digest)
-    found = [m["digest"] for m in referrers] if referrers is not None else []
-    if referrers is None:
-        found = [d for kind in KINDS if (d := registry.digest(language, tag_of(digest, kind)))]
-    for attached in found:
-        registry.delete(language, attached)
-    return found
+    deleted = (
+        [m["digest"] for m in referrers] if referrers is not None else list(found(registry, language, digest).values())
+    )
+    for artifact in deleted:
+        registry.delete(language, artifact)
+    return deleted
 
 
 def statement(envelope: bytes) -> dict[str, Any]:

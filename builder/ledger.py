@@ -15,10 +15,10 @@ import threading
 from dataclasses import asdict, dataclass
 
 from builder.errors import PublishError
+from builder.registry import put_artifact
 from builder.seams import Registry
 
 MEDIA_TYPE = "application/vnd.birdhouse.ledger.v1+json"
-EMPTY = "application/vnd.oci.empty.v1+json"
 IMMUTABLE = re.compile(r"-(?P<date>\d{8})(?:-r\d+)?(?:-dev)?$")
 _locks: dict[tuple[str, str], threading.Lock] = {}
 _locking = threading.Lock()
@@ -58,17 +58,8 @@ def append(registry: Registry, language: str, version: str, entries: list[Entry]
     with lock:
         ledger = read(registry, language, version) + entries
         data = json.dumps([asdict(entry) for entry in ledger], indent=1).encode()
-        layer = registry.put_blob(language, data)
-        config = registry.put_blob(language, b"{}")
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "artifactType": MEDIA_TYPE,
-            "config": {"mediaType": EMPTY, "digest": config, "size": 2},
-            "layers": [{"mediaType": MEDIA_TYPE, "digest": layer, "size": len(data)}],
-            "annotations": {"org.opencontainers.image.title": f"birdhouse ledger of {language} {version}"},
-        }
-        registry.put_manifest(language, tag_of(version), manifest)
+        title = {"org.opencontainers.image.title": f"birdhouse ledger of {language} {version}"}
+        put_artifact(registry, language, tag_of(version), MEDIA_TYPE, [(MEDIA_TYPE, data, {})], annotations=title)
 
 
 def history(registry: Registry, language: str, tag: str) -> list[Entry]:

@@ -159,7 +159,7 @@ def attach(run: Run, target: Target, *, pull: bool = True) -> bool:
         run.store.put(state.evolve(attested=done))
         return False
     fetch(run, target.id)
-    attest.attest(run.engine, target, run.store, run.registry, run.out)
+    attest.attest(run.engine, target, run.store, run.registry, run.out, digest=digest)
     run.store.put(run.store.get(target.id).evolve(attested=done))
     return True
 

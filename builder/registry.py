@@ -17,7 +17,7 @@ import requests
 import tenacity
 
 from builder.errors import HostError, PublishError, TransientError
-from builder.seams import Served
+from builder.seams import Registry, Served
 
 logger = logging.getLogger("birdhouse.registry")
 READS = 8  # attempts at each request: a registry failing 30% of them still answers every one
@@ -73,6 +73,7 @@ MANIFEST_TYPES = ", ".join(
     )
 )
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_EMPTY = "application/vnd.oci.empty.v1+json"
 _local = threading.local()
 
 
@@ -295,3 +296,35 @@ class RegistryClient:
             raise PublishError(f"the registry refused a token: HTTP {response.status_code}")
         body = response.json()
         return str(body.get("token") or body.get("access_token"))
+
+
+def put_artifact(
+    registry: Registry,
+    language: str,
+    reference: str | None,
+    artifact_type: str,
+    layers: list[tuple[str, bytes, dict[str, str]]],
+    *,
+    subject: dict[str, Any] | None = None,
+    annotations: dict[str, str] | None = None,
+) -> str:
+    """Write an OCI artifact into language's repository: an empty config and one layer per (media
+    type, data, annotations), under reference (a tag, or None: by its digest), about subject if one
+    is given; its digest."""
+    blobs = [
+        {"mediaType": media, "digest": registry.put_blob(language, data), "size": len(data)}
+        | ({"annotations": notes} if notes else {})
+        for media, data, notes in layers
+    ]
+    manifest: dict[str, Any] = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "artifactType": artifact_type,
+        "config": {"mediaType": OCI_EMPTY, "digest": registry.put_blob(language, b"{}"), "size": 2},
+        "layers": blobs,
+    }
+    if subject:
+        manifest["subject"] = subject
+    if annotations:
+        manifest["annotations"] = annotations
+    return registry.put_manifest(language, reference, manifest)

@@ -92,7 +92,9 @@ class FakeRegistry:
         return self.blobs.get(digest)
 
     def manifest(self, language: str, reference: str) -> dict[str, Any] | None:
-        return self.documents.get((language, reference))
+        """A document by its tag or, as a registry serves any manifest, by its digest."""
+        by_digest = (doc for (lang, _), doc in self.documents.items() if lang == language and _digest(doc) == reference)
+        return self.documents.get((language, reference)) or next(by_digest, None)
 
     def put_blob(self, language: str, data: bytes) -> str:
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
