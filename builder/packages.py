@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from packageurl import PackageURL
 
 from builder.floor import Tree
+from builder.policy import rule
 from builder.state import CheckResult
 
 STATUS_D = "/var/lib/dpkg/status.d"
@@ -140,7 +141,7 @@ def check(tree: Tree, packages: list[Package], shipped: Mapping[str, Iterable[st
     results = []
     distro = os_release(tree)
     missing = [what for what, ok in ((OS_RELEASE, bool(distro.get("ID"))), (STATUS_D, bool(packages))) if not ok]
-    results.append(_result("package-metadata", missing, "scanners find no"))
+    results.append(rule("package-metadata", missing, "scanners find no"))
 
     listed = {path for package in packages for path in package.files}
     wrong = []
@@ -151,7 +152,7 @@ def check(tree: Tree, packages: list[Package], shipped: Mapping[str, Iterable[st
             real = tree.resolve(path)
             if real != path or md5(tree, path) != digest:
                 wrong.append(f"{package.name}: /{path.lstrip('/')} ({'missing' if real is None else 'differs'})")
-    results.append(_result("packages-have-their-files", wrong, "status.d lists what the image lacks"))
+    results.append(rule("packages-have-their-files", wrong, "status.d lists what the image lacks"))
 
     uncovered = []
     for path in sorted(tree.members):
@@ -160,15 +161,8 @@ def check(tree: Tree, packages: list[Package], shipped: Mapping[str, Iterable[st
         digests = shipped.get(path)
         if digests and md5(tree, path) in set(digests):
             uncovered.append(path)
-    results.append(_result("files-have-their-packages", uncovered, "files of packages status.d does not list"))
+    results.append(rule("files-have-their-packages", uncovered, "files of packages status.d does not list"))
     return results
-
-
-def _result(name: str, found: list[str], what: str) -> CheckResult:
-    if not found:
-        return CheckResult(name, "policy", True)
-    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
-    return CheckResult(name, "policy", False, f"{what}: {shown}")
 
 
 def shipped_files(md5sums: str, tree: Tree) -> dict[str, list[str]]:

@@ -56,11 +56,19 @@ def entries(tar: tarfile.TarFile) -> list[Entry]:
 
 
 def _rule(name: str, offenders: Iterable[Entry], what: str) -> CheckResult:
-    found = sorted({entry.path for entry in offenders})
+    return rule(name, [f"/{path}" for path in sorted({entry.path for entry in offenders})], what)
+
+
+def rule(name: str, found: list[str], what: str) -> CheckResult:
+    """A policy check that passes when nothing is found, and else says what, with the first few."""
     if not found:
         return CheckResult(name, "policy", True)
-    shown = ", ".join(f"/{path}" for path in found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
-    return CheckResult(name, "policy", False, f"{what}: {shown}")
+    return CheckResult(name, "policy", False, f"{what}: {few(found)}")
+
+
+def few(found: list[str], shown: int = 8) -> str:
+    """The first of found, and how many more there are."""
+    return ", ".join(found[:shown]) + (f" and {len(found) - shown} more" if len(found) > shown else "")
 
 
 def check(

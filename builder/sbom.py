@@ -86,6 +86,10 @@ class Subject:
         return f"{self.repository}:{self.tag}"
 
     @property
+    def when(self) -> datetime.datetime:
+        return datetime.datetime.fromisoformat(self.created.replace("Z", "+00:00"))
+
+    @property
     def purl(self) -> str:
         qualifiers = {"repository_url": self.repository, "tag": self.tag}
         return PackageURL("oci", None, self.repository.rsplit("/", 1)[-1], self.digest, qualifiers).to_string()
@@ -111,14 +115,13 @@ def spdx(subject: Subject, found: Iterable[packages.Package], distro: Mapping[st
     """The SPDX 2.3 JSON document of an image and its packages; raises ValueError if spdx-tools
     finds it invalid."""
     found = list(found)
-    created = datetime.datetime.fromisoformat(subject.created.replace("Z", "+00:00"))
     info = CreationInfo(
         spdx_version="SPDX-2.3",
         spdx_id="SPDXRef-DOCUMENT",
         name=subject.name,
         document_namespace=f"{BUILDER_ID}/sbom/{subject.repository}/{subject.digest}",
         creators=[Actor(ActorType.TOOL, f"birdhouse-{__version__}")],
-        created=created.replace(tzinfo=None),
+        created=subject.when.replace(tzinfo=None),
     )
     image = Package(
         spdx_id="SPDXRef-image",
@@ -176,7 +179,7 @@ def spdx(subject: Subject, found: Iterable[packages.Package], distro: Mapping[st
 def cyclonedx(subject: Subject, found: Iterable[packages.Package], distro: Mapping[str, str]) -> str:
     """The CycloneDX 1.6 JSON document of an image and its packages."""
     bom = Bom()
-    bom.metadata.timestamp = datetime.datetime.fromisoformat(subject.created.replace("Z", "+00:00"))
+    bom.metadata.timestamp = subject.when
     bom.metadata.component = image = Component(
         name=subject.name, version=subject.digest, type=ComponentType.CONTAINER, bom_ref=subject.purl
     )

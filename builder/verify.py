@@ -14,6 +14,7 @@ from builder import bases, build, buildid, labels, render, smoketest
 from builder.buildid import Inputs
 from builder.catalog import Catalog
 from builder.errors import BuildError, SelectionError
+from builder.policy import few
 from builder.run import Run
 from builder.seams import Engine
 from builder.state import State
@@ -67,13 +68,10 @@ def verify(run: Run, language: str, tag: str) -> Verdict:
         run.engine.tag(before, local_repository("candidate"), target.id)  # the farm's candidate, as it was
     if state.image_id != served.image_id:
         run.engine.pull(reference, run.registry.auth)
-        differ = differences(run.engine, served.image_id, state.image_id)
-        shown = ", ".join(f"/{path}" for path in differ[:8]) + (
-            f" and {len(differ) - 8} more" if len(differ) > 8 else ""
-        )
+        differ = few([f"/{path}" for path in differences(run.engine, served.image_id, state.image_id)])
         raise BuildError(
             f"{reference}: rebuilt from the same inputs, it is {state.image_id}, but the registry serves "
-            f"{served.image_id}: not reproducible: {shown or 'the same files, another config'}"
+            f"{served.image_id}: not reproducible: {differ or 'the same files, another config'}"
         )
     return Verdict(reference, target.id, state.image_id)
 
