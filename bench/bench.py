@@ -6,10 +6,11 @@
 4. a warm package cache against a cold one    goal: ≥ 2× faster
 5. syft on published run images               goal: it finds the distro and the packages their SBOMs list
 6. two no-cache builds of a dev image          measured: how far dev images are from reproducible
+7. every published run image rebuilt          goal: each rebuild (no cache) is the image the registry serves
 
 Usage: .venv/bin/python bench/bench.py [--steps STEP ...] [--images GLOB ...] [--subset ID ...]
 [--scan LANGUAGE:TAG ...] [--dev ID ...] [--write docs/performance.md]. It prints the figures and the ratios; --images
-narrows 1 and 2, --subset names the cold images of 3 and 4, --scan the published images of 5, --dev the dev images of 6. Nothing it does is pushed: steps 2-4 build into folders of their own
+narrows 1, 2 and 7, --subset names the cold images of 3 and 4, --scan the published images of 5, --dev the dev images of 6. Nothing it does is pushed: steps 2-4 build into folders of their own
 and push nowhere. --write also writes them, with the sizes of out/report.json (`make bench` runs
 `report --compare-fat` first, for the fat comparators), the date and the machine, to a markdown page."""
 
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from fnmatch import fnmatch
 from pathlib import Path
 
 import yaml
@@ -36,6 +38,7 @@ from builder import sbom as sbom_module
 from builder.catalog import load
 from builder.engine import DockerEngine
 from builder.registry import RegistryClient
+from builder.targets import expand
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -222,6 +225,32 @@ def dev_distance(work: Path, images: list[str]) -> list[str]:
     return lines
 
 
+def rebuilds(images: list[str]) -> list[str]:
+    """`verify` on every run image of the catalog (or of --images) that the registry serves: each is
+    rebuilt with no layer cache from this checkout and held to the served image id."""
+    catalog = load(ROOT / "catalog.yaml")
+    registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
+    targets = [
+        t for t in expand(catalog) if t.variant == "run" and (not images or any(fnmatch(t.id, g) for g in images))
+    ]
+    served = [t for t in targets if registry.served(t.language, t.tags[0]) is not None]
+    lines, matched = [], 0
+    for target in served:
+        image = f"{target.language}:{target.tags[0]}"
+        start = time.monotonic()
+        result = subprocess.run(
+            [PYTHON, "-m", "builder", "verify", image], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        said = (result.stdout + result.stderr).strip().splitlines() or ["(nothing said)"]
+        matched += result.returncode == 0
+        lines.append(
+            f"  {'✓' if result.returncode == 0 else '✕'} {image} ({time.monotonic() - start:.0f} s): {said[-1][:300]}"
+        )
+    verdict = "✓" if served and matched == len(served) else "✕"
+    return [f"{verdict} {matched} of {len(served)} published run images rebuilt to the digest the registry serves "
+            f"({len(targets) - len(served)} of the catalog's {len(targets)} not published; goal: all)", *lines]  # fmt: skip
+
+
 STEPS = {
     "noop": lambda work, args: noop(args.images),
     "changed": lambda work, args: one_entry_changed(work, args.images),
@@ -229,6 +258,7 @@ STEPS = {
     "cache": lambda work, args: package_cache(work, args.subset),
     "scanners": lambda work, args: scanners(work, args.scan),
     "dev-distance": lambda work, args: dev_distance(work, args.dev),
+    "rebuilds": lambda work, args: rebuilds(args.images),
 }
 
 
