@@ -15,6 +15,7 @@ import jsonschema
 
 from builder import yamlfile
 from builder.errors import CatalogError
+from builder.platforms import PLATFORMS, Platform, native
 
 VARIANTS = ("dev", "run")
 
@@ -131,6 +132,7 @@ class Version:
     run: RunSpec
     tests: tuple[SmokeTest, ...]
     blocked: str | None = None  # why it cannot be built now
+    platforms: tuple[str, ...] = ("linux/amd64",)  # the OCI platforms it is made for
     fixtures: tuple[Fixture, ...] = ()
     commands: Commands = Commands()
     example: str = ""  # what images/<language>/example prints, built with this version's images
@@ -162,6 +164,15 @@ class Catalog:
     bases: Mapping[str, Base]
     library_floor: LibraryFloor
     languages: Mapping[str, Language]
+    platform: Platform = PLATFORMS["linux/amd64"]  # the one its {arch} and {triplet} were said for
+
+    def unbuilt(self, version: Version) -> str | None:
+        """Why version gets no images on this catalog's platform, or None."""
+        if version.blocked:
+            return version.blocked
+        if self.platform.name not in version.platforms:
+            return f"it is made for {', '.join(version.platforms)}, not {self.platform.name}"
+        return None
 
     def toolchain(self, kind: str) -> frozenset[str]:
         """The names of every language's dev commands of a kind (compiler, package-manager): the
@@ -221,13 +232,13 @@ def _validate(data: Any, path: Path) -> None:
         raise CatalogError(f"{path}: invalid catalog:\n  " + "\n  ".join(lines) + more)
 
 
-def _substitute(node: Any, version: str) -> Any:
+def _substitute(node: Any, version: str, platform: Platform) -> Any:
     if isinstance(node, str):
-        return node.replace("{version}", version)
+        return platform.substitute(node.replace("{version}", version))
     if isinstance(node, list):
-        return tuple(_substitute(value, version) for value in node)
+        return tuple(_substitute(value, version, platform) for value in node)
     if isinstance(node, dict):
-        return {key: _substitute(value, version) for key, value in node.items()}
+        return {key: _substitute(value, version, platform) for key, value in node.items()}
     return node
 
 
@@ -235,20 +246,22 @@ def _env(spec: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(spec.pop("env", {}).items()))
 
 
-def _version(name: str, language: dict[str, Any], entry: dict[str, Any], floor: LibraryFloor) -> Version:
+def _version(
+    name: str, language: dict[str, Any], entry: dict[str, Any], floor: LibraryFloor, platform: Platform
+) -> Version:
     v = entry["version"]
     # a version's recipe keys replace the language's, one by one
-    dev = _substitute({**language["dev"], **entry.get("dev", {})}, v)
-    run = _substitute({**language["run"], **entry.get("run", {})}, v)
-    probe = _substitute(language["version"], v)
+    dev = _substitute({**language["dev"], **entry.get("dev", {})}, v, platform)
+    run = _substitute({**language["run"], **entry.get("run", {})}, v, platform)
+    probe = _substitute(language["version"], v, platform)
     tests = tuple(
-        SmokeTest(kind=kind, **_substitute(test, v))
+        SmokeTest(kind=kind, **_substitute(test, v, platform))
         for kind in ("run", "dev", "pair")
         for test in language["tests"][kind]
     )
     fixtures = tuple(
         Fixture(name=key, source=spec["from"], packages=tuple(spec["packages"]), python=spec.get("python", ""))
-        for key, spec in sorted(_substitute(entry.get("fixtures", language.get("fixtures", {})), v).items())
+        for key, spec in sorted(_substitute(entry.get("fixtures", language.get("fixtures", {})), v, platform).items())
     )
     return Version(
         language=name,
@@ -261,17 +274,18 @@ def _version(name: str, language: dict[str, Any], entry: dict[str, Any], floor: 
         run=RunSpec(env=_env(run), floor=floor if run.pop("library_floor", True) else None, **run),
         tests=tests,
         blocked=entry.get("blocked"),
+        platforms=tuple(entry["platforms"]),
         fixtures=fixtures,
         example=language["example"]["expect"],
         commands=Commands(
-            dev=tuple(_command(spec, v, "tool") for spec in language["commands"]["dev"]),
-            run=tuple(_command(spec, v, "runtime") for spec in language["commands"]["run"]),
+            dev=tuple(_command(spec, v, platform, "tool") for spec in language["commands"]["dev"]),
+            run=tuple(_command(spec, v, platform, "runtime") for spec in language["commands"]["run"]),
         ),
     )
 
 
-def _command(spec: dict[str, Any], version: str, kind: str) -> Command:
-    spec = {"kind": kind, **_substitute(spec, version)}
+def _command(spec: dict[str, Any], version: str, platform: Platform, kind: str) -> Command:
+    spec = {"kind": kind, **_substitute(spec, version, platform)}
     return Command(**spec)
 
 
@@ -312,12 +326,15 @@ def _check_semantics(data: dict[str, Any], path: Path) -> None:
         raise CatalogError(f"{path}: invalid catalog:\n  " + "\n  ".join(problems))
 
 
-def parse(text: str, path: Path) -> Catalog:
-    """Validate a catalog's text and build its records; raise CatalogError naming what is wrong."""
+def parse(text: str, path: Path, platform: Platform | None = None) -> Catalog:
+    """Validate a catalog's text and build its records, its strings said for platform (this host's
+    by default); raise CatalogError naming what is wrong."""
     data = yamlfile.load(text, path)
     _validate(data, path)
     _check_semantics(data, path)
+    platform = platform or native()
     defaults = data.get("defaults", {})
+    platforms = defaults.get("platforms", ["linux/amd64"])
     floor = LibraryFloor(tuple(data["library_floor"]["packages"]), tuple(data["library_floor"]["libraries"]))
     bases = {
         name: Base(
@@ -338,7 +355,11 @@ def parse(text: str, path: Path) -> Catalog:
             compare_fat=spec.get("compare_fat", False),
             versions=tuple(
                 sorted(
-                    (_version(name, spec, entry, floor) for entry in spec["versions"]),
+                    (
+                        # platforms: the version's, else the language's, else the catalog's
+                        _version(name, spec, {"platforms": spec.get("platforms", platforms), **entry}, floor, platform)
+                        for entry in spec["versions"]
+                    ),
                     key=lambda version: version.key,
                 )
             ),
@@ -354,9 +375,10 @@ def parse(text: str, path: Path) -> Catalog:
         bases=bases,
         library_floor=floor,
         languages=languages,
+        platform=platform,
     )
 
 
-def load(path: Path) -> Catalog:
+def load(path: Path, platform: Platform | None = None) -> Catalog:
     """Read and parse the catalog at path (a regular file of a sane size, builder.yamlfile)."""
-    return parse(yamlfile.read(path), path)
+    return parse(yamlfile.read(path), path, platform)

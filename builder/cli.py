@@ -119,8 +119,8 @@ def _list(targets: list[Target], catalog: Catalog, as_json: bool) -> None:
         print(f"{target.id:<24} {', '.join(target.tags)}{note}")
     for language in catalog.languages.values():
         for version in language.versions:
-            if version.blocked:
-                print(f"{language.name}-{version.version} is not built: {version.blocked}")
+            if why := catalog.unbuilt(version):
+                print(f"{language.name}-{version.version} is not built: {why}")
 
 
 def _plan(work: Run, as_format: str) -> None:

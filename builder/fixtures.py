@@ -27,10 +27,9 @@ from pathlib import Path
 from builder.buildid import sha256
 from builder.catalog import Fixture
 from builder.errors import HostError
+from builder.platforms import native
 
 FORMAT = 2  # of a fixture's folder: a change here fetches every fixture again
-# manylinux tags a Debian bullseye (glibc 2.31) or newer runs; 2_28 is the newest PyPI has for most
-MANYLINUX = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64")
 _locks: dict[str, threading.Lock] = {}
 _locking = threading.Lock()
 
@@ -61,7 +60,8 @@ def _run(command: list[str], cwd: Path, what: str) -> None:
 def _pypi(fixture: Fixture, folder: Path) -> None:
     command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-input"]
     command += ["--dest", str(folder), "--only-binary=:all:", "--implementation", "cp"]
-    command += ["--python-version", fixture.python, *(f"--platform={tag}" for tag in MANYLINUX)]
+    # manylinux tags a Debian bullseye (glibc 2.31) or newer runs, for the images this host builds
+    command += ["--python-version", fixture.python, *(f"--platform={tag}" for tag in native().manylinux)]
     _run([*command, *fixture.packages], folder, f"fetching {', '.join(fixture.packages)} from PyPI")
     (folder / "requirements.txt").write_text("".join(f"{package}\n" for package in fixture.packages))
 

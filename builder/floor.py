@@ -16,7 +16,14 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
-LIBRARY_PATH = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/lib", "/usr/lib")
+from builder.platforms import PLATFORMS
+
+LIBRARY_PATH = (
+    *(folder for p in PLATFORMS.values() for folder in (f"/lib/{p.triplet}", f"/usr/lib/{p.triplet}")),
+    "/lib64",
+    "/lib",
+    "/usr/lib",
+)
 
 
 class Tree:

@@ -78,7 +78,7 @@ def check(
     package_managers: the catalog's, beside the system's."""
     managers = SYSTEM_PACKAGE_MANAGERS | set(package_managers)
     names = "|".join(sorted(re.escape(name) for name in SYSTEM_COMPILERS | set(compilers)))
-    compiler = re.compile(rf"^(?:x86_64-linux-gnu-)?(?:{names})(?:-[0-9.]+)?$")
+    compiler = re.compile(rf"^(?:[a-z0-9_]+-linux-gnu[a-z]*-)?(?:{names})(?:-[0-9.]+)?$")  # x86_64-linux-gnu-gcc-14
 
     def package_manager(entry: Entry) -> bool:
         folder = entry.path.rsplit("/", 1)[0]

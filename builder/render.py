@@ -103,6 +103,7 @@ def render(target: Target, catalog: Catalog, images: Path = IMAGES) -> Rendered:
                 version=version,
                 base=base,
                 base_image=base_image(base),
+                platform=catalog.platform,
                 dev=version.dev,
                 run=run,
                 packages=sorted(packages),

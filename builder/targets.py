@@ -47,6 +47,7 @@ class Target:
             "suite": self.version.suite,
             "base": self.base,
             "eol": self.version.eol,
+            "platforms": list(self.version.platforms),
             "tags": list(self.tags),
             "parents": list(self.parents),
         }
@@ -106,12 +107,13 @@ def target_id(language: str, version: str, variant: str) -> str:
 
 
 def expand(catalog: Catalog, *, comparators: bool = False) -> list[Target]:
-    """Every image of the catalog, dev before run, in catalog order; with comparators, also the
-    fat images (built and measured, never tested or pushed) of languages that ask for one."""
+    """Every image of the catalog on its platform, dev before run, in catalog order; with
+    comparators, also the fat images (built and measured, never tested or pushed) of languages that
+    ask for one."""
     targets = []
     for language in catalog.languages.values():
         for version in language.versions:
-            if version.blocked:
+            if catalog.unbuilt(version):
                 continue
             if comparators and language.compare_fat and version is newest(language.versions):
                 targets.append(
