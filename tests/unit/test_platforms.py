@@ -72,9 +72,9 @@ def test_a_run_gets_the_images_of_versions_made_for_its_platform(catalog_text: s
 
 
 def test_the_host_platform_is_its_machines(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(platforms.host, "machine", lambda: "aarch64")
+    monkeypatch.setattr("platform.machine", lambda: "aarch64")
     assert platforms.native() is ARM64
-    monkeypatch.setattr(platforms.host, "machine", lambda: "riscv64")
+    monkeypatch.setattr("platform.machine", lambda: "riscv64")
     with pytest.raises(HostError, match="this host is a riscv64"):
         platforms.native()
 
