@@ -4,6 +4,8 @@
 PYTHON := .venv/bin/python
 VENV := .venv/.installed
 IMAGES ?=
+PLATFORMS ?=
+PLATFORM_ARGS := $(if $(PLATFORMS),--platform $(PLATFORMS))
 KEEP_DAYS ?= 30
 REGISTRY_HOME := $(or $(BIRDHOUSE_HOME),/var/lib/birdhouse)
 
@@ -13,6 +15,7 @@ REGISTRY_HOME := $(or $(BIRDHOUSE_HOME),/var/lib/birdhouse)
 help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  IMAGES='python-*' narrows all/plan/render/build/report to matching image ids"
+	@echo "  PLATFORMS=linux/arm64 (or all: the catalog's) builds for those platforms, others than the host's under qemu (default: the host's own)"
 
 venv: $(VENV) ## the Python environment in .venv (no root needed), remade when pyproject.toml changes
 
@@ -25,19 +28,19 @@ setup: $(VENV) ## (root) install and start what is missing: Debian packages, the
 	@scripts/setup.sh
 
 all: setup ## the main job: build, test and push every image to the registry, then the table
-	$(PYTHON) -m builder all $(IMAGES)
+	$(PYTHON) -m builder all $(PLATFORM_ARGS) $(IMAGES)
 
 list: $(VENV) ## list the catalog's images
-	$(PYTHON) -m builder list $(IMAGES)
+	$(PYTHON) -m builder list $(PLATFORM_ARGS) $(IMAGES)
 
 plan: $(VENV) ## print what a run would do and why, touching nothing
-	$(PYTHON) -m builder plan $(IMAGES)
+	$(PYTHON) -m builder plan $(PLATFORM_ARGS) $(IMAGES)
 
 render: $(VENV) ## write the Dockerfiles to out/render/<id>/
-	$(PYTHON) -m builder render $(IMAGES)
+	$(PYTHON) -m builder render $(PLATFORM_ARGS) $(IMAGES)
 
 build: setup ## build (no tests, no push)
-	$(PYTHON) -m builder build $(IMAGES)
+	$(PYTHON) -m builder build $(PLATFORM_ARGS) $(IMAGES)
 
 report: $(VENV) ## write out/report.{json,html,md} from the last run
 	$(PYTHON) -m builder report $(IMAGES)

@@ -7,10 +7,12 @@
 5. syft on published run images               goal: it finds the distro and the packages their SBOMs list
 6. two no-cache builds of a dev image          measured: how far dev images are from reproducible
 7. every published run image rebuilt          goal: each rebuild (no cache) is the image the registry serves
+8. a pair built for linux/arm64 under qemu     measured: its build and test times and run image size beside amd64's
 
 Usage: .venv/bin/python bench/bench.py [--steps STEP ...] [--images GLOB ...] [--subset ID ...]
-[--scan LANGUAGE:TAG ...] [--dev ID ...] [--write docs/performance.md]. It prints the figures and the ratios; --images
-narrows 1, 2 and 7, --subset names the cold images of 3 and 4, --scan the published images of 5, --dev the dev images of 6. Nothing it does is pushed: steps 2-4 build into folders of their own
+[--scan LANGUAGE:TAG ...] [--dev ID ...] [--emulated ID ...] [--write docs/performance.md]. It prints the figures and the ratios; --images
+narrows 1, 2 and 7, --subset names the cold images of 3 and 4, --scan the published images of 5, --dev the dev images of 6,
+--emulated the images of 8. Nothing it does is pushed: steps 2-4 build into folders of their own
 and push nowhere. --write also writes them, with the sizes of out/report.json (`make bench` runs
 `report --compare-fat` first, for the fat comparators), the date and the machine, to a markdown page."""
 
@@ -251,6 +253,27 @@ def rebuilds(images: list[str]) -> list[str]:
             f"({len(targets) - len(served)} of the catalog's {len(targets)} not published; goal: all)", *lines]  # fmt: skip
 
 
+def emulation(work: Path, images: list[str]) -> list[str]:
+    """The images built (no layer cache, their bases already there) and tested for linux/amd64 and
+    for linux/arm64, the latter under qemu (`make setup`), into folders of their own: the times of
+    each, and the run images' sizes, side by side."""
+    measured = {}
+    for name in ("linux/amd64", "linux/arm64"):
+        out = work / name.replace("/", "-")
+        builder("build", "--platform", name, "--out", str(out), *images)  # its base first
+        built, _ = builder("build", "--platform", name, "--no-cache", "--out", str(out), *images)
+        tested, _ = builder("test", "--platform", name, "--out", str(out), *images)
+        states = [json.loads(path.read_text()) for path in (out / "state").glob("*-run*.json")]
+        measured[name] = (built, tested, sum(state["size"] for state in states))
+    (amd_built, amd_tested, amd_size), (arm_built, arm_tested, arm_size) = measured.values()
+    return [
+        f"- {' '.join(images)} for linux/arm64 under qemu on this {platform.machine()} host: built in {arm_built:.0f} s "
+        f"against {amd_built:.0f} s ({arm_built / amd_built:.1f}×), tested in {arm_tested:.0f} s against "
+        f"{amd_tested:.0f} s ({arm_tested / amd_tested:.1f}×); run image {mb(arm_size)} against {mb(amd_size)} "
+        f"({arm_size / amd_size:.2f}×)"
+    ]
+
+
 STEPS = {
     "noop": lambda work, args: noop(args.images),
     "changed": lambda work, args: one_entry_changed(work, args.images),
@@ -259,6 +282,7 @@ STEPS = {
     "scanners": lambda work, args: scanners(work, args.scan),
     "dev-distance": lambda work, args: dev_distance(work, args.dev),
     "rebuilds": lambda work, args: rebuilds(args.images),
+    "emulation": lambda work, args: emulation(work, args.emulated),
 }
 
 
@@ -331,6 +355,7 @@ def main() -> None:
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS), help="which goals to measure")
     parser.add_argument("--scan", nargs="+", default=["python:3.13", "node:18", "go:1.24", "java:21"], help="for 5")
     parser.add_argument("--dev", nargs="+", default=["python-3.13-dev"], help="dev images for 6")
+    parser.add_argument("--emulated", nargs="+", default=["lua-5.4-*"], help="images for 8 (globs)")
     parser.add_argument("--write", type=Path, metavar="PAGE", help="also write the figures and sizes to PAGE")
     args = parser.parse_args()
     lines = []

@@ -126,10 +126,11 @@ def build(
     if budget and size > budget * 1e6:
         raise BuildError(f"{target.id}: {size / 1e6:.1f} MB is over its budget of {budget} MB: nothing was tagged")
     own_labels = image_labels(target, catalog, full_version, size)
+    architecture = target.platform.architecture  # the builder says the engine's own
     if target.variant == "run":  # the same inputs, the same image (builder.reproduce)
-        stamped = engine.reproducible(image, {**own_labels, **own})
+        stamped = engine.reproducible(image, {**own_labels, **own}, architecture)
     else:
-        stamped = engine.stamp(image, own_labels, log_file)
+        stamped = engine.stamp(image, own_labels, log_file, architecture)
     engine.tag(stamped, local_repository("candidate"), target.id)
     return store.put(
         store.get(target.id).anew(

@@ -22,6 +22,7 @@ import requests
 from builder import __version__
 from builder.catalog import Base
 from builder.errors import HostError
+from builder.platforms import AMD64, Platform
 from builder.render import Rendered
 
 REASONS = {
@@ -103,19 +104,22 @@ def _fetch(url: str) -> str:
 
 
 @cache
-def packages_digest(base: Base) -> str:
-    """A digest of base's package index: changes whenever a package of its suites does."""
+def packages_digest(base: Base, architecture: str = "amd64") -> str:
+    """A digest of base's package index for an architecture: changes whenever a package of its
+    suites does."""
     if not base.bootstrapped:
         return ""
     digests = []
     for source in base.sources:
         components = source.split()[3:]
-        digests += index_digests(_fetch(release_url(source)), components)
+        digests += index_digests(_fetch(release_url(source)), components, architecture)
     return sha256("\n".join(digests))
 
 
-def inputs(rendered: Rendered, parent: str, base: Base, tests: str) -> Inputs:
+def inputs(rendered: Rendered, parent: str, base: Base, tests: str, platform: Platform = AMD64) -> Inputs:
+    """What a build id is made of; another platform's base (parent) and package index are its own."""
     context = sha256("".join(f"{path.name}\0{sha256(path.read_bytes())}\n" for path in rendered.files))
     version = rendered.target.version
     check = sha256(json.dumps([version.version, version.probe.command, version.probe.pattern, version.probe.in_run]))
-    return Inputs(sha256(rendered.dockerfile), context, parent, packages_digest(base), check, tests=tests)
+    packages = packages_digest(base) if platform == AMD64 else packages_digest(base, platform.debian)
+    return Inputs(sha256(rendered.dockerfile), context, parent, packages, check, tests=tests)

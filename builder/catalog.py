@@ -15,7 +15,7 @@ import jsonschema
 
 from builder import yamlfile
 from builder.errors import CatalogError
-from builder.platforms import PLATFORMS, Platform, native
+from builder.platforms import AMD64, Platform, native
 
 VARIANTS = ("dev", "run")
 
@@ -164,7 +164,13 @@ class Catalog:
     bases: Mapping[str, Base]
     library_floor: LibraryFloor
     languages: Mapping[str, Language]
-    platform: Platform = PLATFORMS["linux/amd64"]  # the one its {arch} and {triplet} were said for
+    platform: Platform = AMD64  # the one its {arch} and {triplet} were said for
+
+    @property
+    def platforms(self) -> list[str]:
+        """Every platform a version of it is made for."""
+        found = {name for language in self.languages.values() for v in language.versions for name in v.platforms}
+        return sorted(found)
 
     def unbuilt(self, version: Version) -> str | None:
         """Why version gets no images on this catalog's platform, or None."""

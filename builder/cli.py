@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from builder import attest, docs, ledger, pipeline, services
+from builder import attest, docs, ledger, pipeline, platforms, services
 from builder import catalog as catalog_module
 from builder import debug as debugging
 from builder import plan as plan_module
@@ -20,7 +20,7 @@ from builder import verify as verifying
 from builder.catalog import Catalog
 from builder.decide import Kind
 from builder.engine import DockerEngine
-from builder.errors import BirdhouseError, PublishError, SelectionError
+from builder.errors import BirdhouseError, HostError, PublishError, SelectionError
 from builder.log import Log
 from builder.registry import RegistryClient
 from builder.run import Run
@@ -57,6 +57,14 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--out", type=Path, default=ROOT / "out", help="work folder (default: %(default)s)")
     common.add_argument("--changed-since", metavar="REF", help="only the images that `git diff REF` touches")
     common.add_argument("--shard", metavar="I/N", help="only shard I of N (a language version's images stay together)")
+    common.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        metavar="OS/ARCH",
+        help="build for these platforms (linux/arm64; repeated or comma-separated; all: the catalog's); "
+        "default: this host's own",
+    )
     top = argparse.ArgumentParser(prog="python -m builder", description="birdhouse: microcontainer build farm")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_ in COMMANDS.items():
@@ -236,16 +244,29 @@ TOOLS: dict[str, Callable[[argparse.Namespace, Catalog], int]] = {
 }
 
 
-def run(args: argparse.Namespace) -> int:
-    catalog = catalog_module.load(args.catalog)
-    if tool := TOOLS.get(args.command):
-        return tool(args, catalog)
+def _targets(args: argparse.Namespace, catalog: Catalog) -> list[Target]:
+    """The images a command works on: the catalog's for each platform chosen, narrowed as asked."""
+    chosen = platforms.chosen(args.platform, catalog.platforms)
+    for platform in chosen if args.command in ("build", "test", "all") else ():
+        if not platforms.runs_here(platform):
+            raise HostError(
+                f"{platform.name} programs do not run on this host: `make setup` registers qemu's emulators"
+            )
     comparators = args.command == "report"  # their sizes; --compare-fat builds them
-    targets = select(expand(catalog, comparators=comparators), args.images)
+    catalogs = [catalog if p == catalog.platform else catalog_module.load(args.catalog, p) for p in chosen]
+    targets = select([t for each in catalogs for t in expand(each, comparators=comparators)], args.images)
     if args.changed_since:
         targets = plan_module.changed_since(targets, catalog, args.changed_since)
     if args.shard:
         targets = plan_module.shard(targets, args.shard)
+    return targets
+
+
+def run(args: argparse.Namespace) -> int:
+    catalog = catalog_module.load(args.catalog)
+    if tool := TOOLS.get(args.command):
+        return tool(args, catalog)
+    targets = _targets(args, catalog)
     if not targets and (args.changed_since or args.shard):
         print("nothing to do: the selection is empty", file=sys.stderr)
         return 0

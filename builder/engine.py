@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import IO, Any, TypeVar, cast
 
 import docker
 import docker.errors
@@ -166,15 +166,21 @@ class DockerEngine:
             with contextlib.suppress(*GONE, docker.errors.APIError):
                 self.api.remove_container(container, force=True)
 
-    def reproducible(self, image_id: str, labels: Mapping[str, str]) -> str:
+    def reproducible(self, image_id: str, labels: Mapping[str, str], architecture: str = "amd64") -> str:
         """image_id saved, rewritten by builder.reproduce (its times those its packages fix, labels
-        given) and loaded again; the loaded image's id, which is its config's digest."""
+        given, the architecture it is for) and loaded again; the loaded image's id, which is its
+        config's digest."""
+        return self._resave(image_id, lambda saved, out: reproduce.normalize(saved, out, labels, architecture))
+
+    def _resave(self, image_id: str, rewrite: Callable[[IO[bytes], IO[bytes]], str]) -> str:
+        """image_id saved, rewritten (rewrite writes the archive to load, and says its image id) and
+        loaded again; the loaded image's id."""
         with tempfile.TemporaryFile() as saved, tempfile.TemporaryFile() as rewritten:
             try:
                 for chunk in self.api.get_image(image_id):
                     saved.write(chunk)
                 saved.seek(0)
-                expected = reproduce.normalize(saved, rewritten, labels)
+                expected = rewrite(saved, rewritten)
                 rewritten.seek(0)
                 said = "".join(str(line.get("stream", "")) for line in self.api.load_image(rewritten))
             except GONE as error:
@@ -243,14 +249,18 @@ class DockerEngine:
             raise BuildError(f"build of {context.name}: the engine reported no image")
         return self.image_id(image_id) or image_id
 
-    def stamp(self, image_id: str, labels: Mapping[str, str], log: io.TextIOBase) -> str:
-        """A copy of image_id with labels added: a metadata-only build, no new layer."""
+    def stamp(self, image_id: str, labels: Mapping[str, str], log: io.TextIOBase, architecture: str = "amd64") -> str:
+        """A copy of image_id with labels added: a metadata-only build, no new layer; its config
+        says architecture (saved and loaded again where the builder said another)."""
         dockerfile = io.BytesIO(f"FROM {image_id}\n".encode())
         chunks = self.api.build(fileobj=dockerfile, rm=True, decode=True, labels=dict(labels))
         stamped = self._stream(chunks, log, f"labelling {image_id[:19]}")
         if not stamped:
             raise BuildError(f"labelling {image_id[:19]}: the engine reported no image")
-        return self.image_id(stamped) or stamped
+        stamped = self.image_id(stamped) or stamped
+        if self.inspect(stamped).get("Architecture") != architecture:
+            stamped = self._resave(stamped, lambda saved, out: reproduce.retarget(saved, out, architecture))
+        return stamped
 
     # containers
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from builder.buildid import sha256
 from builder.catalog import Fixture
 from builder.errors import HostError
-from builder.platforms import native
+from builder.platforms import AMD64, Platform, native
 
 FORMAT = 2  # of a fixture's folder: a change here fetches every fixture again
 _locks: dict[str, threading.Lock] = {}
@@ -41,9 +41,11 @@ def cache_folder() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "birdhouse"
 
 
-def folder_name(fixture: Fixture) -> str:
-    """The cache folder of what a fixture asks for (its name in the catalog aside)."""
+def folder_name(fixture: Fixture, platform: Platform = AMD64) -> str:
+    """The cache folder of what a fixture asks for (its name in the catalog aside), for platform."""
     spec = {key: value for key, value in asdict(fixture).items() if key != "name"}
+    if platform != AMD64:
+        spec["platform"] = platform.name
     return f"{fixture.source}-{sha256(json.dumps([FORMAT, spec], sort_keys=True))[:16]}"
 
 
@@ -57,11 +59,11 @@ def _run(command: list[str], cwd: Path, what: str) -> None:
         raise HostError(f"{what}: `{' '.join(command[:4])} …` failed (exit {result.returncode}):\n{tail}")
 
 
-def _pypi(fixture: Fixture, folder: Path) -> None:
+def _pypi(fixture: Fixture, folder: Path, platform: Platform) -> None:
     command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-input"]
     command += ["--dest", str(folder), "--only-binary=:all:", "--implementation", "cp"]
-    # manylinux tags a Debian bullseye (glibc 2.31) or newer runs, for the images this host builds
-    command += ["--python-version", fixture.python, *(f"--platform={tag}" for tag in native().manylinux)]
+    # manylinux tags a Debian bullseye (glibc 2.31) or newer runs, for the platform's machine
+    command += ["--python-version", fixture.python, *(f"--platform={tag}" for tag in platform.manylinux)]
     _run([*command, *fixture.packages], folder, f"fetching {', '.join(fixture.packages)} from PyPI")
     (folder / "requirements.txt").write_text("".join(f"{package}\n" for package in fixture.packages))
 
@@ -72,7 +74,7 @@ def npm_dependency(package: str) -> tuple[str, str]:
     return (package[:at], package[at + 1 :] or "*") if at > 0 else (package, "*")
 
 
-def _npm(fixture: Fixture, folder: Path) -> None:
+def _npm(fixture: Fixture, folder: Path, platform: Platform) -> None:
     npm = shutil.which("npm")
     if not npm:
         raise HostError("npm is not installed, and it fetches the npm fixtures: run `make setup`")
@@ -83,18 +85,22 @@ def _npm(fixture: Fixture, folder: Path) -> None:
     # them); install scripts do not run here: the test runs them, in the dev image
     command = [npm, "install", "--cache", str(folder / "cache"), "--no-audit", "--no-fund", "--ignore-scripts"]
     command += ["--omit-lockfile-registry-resolved=false"]
+    # the optional packages of prebuilt binaries (sharp's) for the platform's machine
+    command += [f"--cpu={platform.node}", "--os=linux", "--libc=glibc"]
     _run(command, folder, f"fetching {', '.join(fixture.packages)} from npm")
     shutil.rmtree(folder / "node_modules", ignore_errors=True)
     shutil.rmtree(folder / "cache" / "_logs", ignore_errors=True)
 
 
-FETCHERS: dict[str, Callable[[Fixture, Path], None]] = {"pypi": _pypi, "npm": _npm}
+FETCHERS: dict[str, Callable[[Fixture, Path, Platform], None]] = {"pypi": _pypi, "npm": _npm}
 
 
-def fetch(fixture: Fixture, cache: Path | None = None) -> Path:
-    """The folder holding fixture, fetched the first time it is asked for (once at a time)."""
+def fetch(fixture: Fixture, cache: Path | None = None, platform: Platform | None = None) -> Path:
+    """The folder holding fixture for platform (this host's by default), fetched the first time it
+    is asked for (once at a time)."""
     cache = cache or cache_folder()
-    folder = cache / folder_name(fixture)
+    platform = platform or native()
+    folder = cache / folder_name(fixture, platform)
     with _locking:
         lock = _locks.setdefault(folder.name, threading.Lock())
     with lock:
@@ -103,7 +109,7 @@ def fetch(fixture: Fixture, cache: Path | None = None) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=cache))
         try:
-            FETCHERS[fixture.source](fixture, partial)
+            FETCHERS[fixture.source](fixture, partial, platform)
             partial.rename(folder)  # whole or not at all
         finally:
             shutil.rmtree(partial, ignore_errors=True)

@@ -16,6 +16,7 @@ from builder import attest, bases, build, buildid, decide, ledger, publish, rend
 from builder.buildid import Inputs
 from builder.decide import Decision, Kind
 from builder.errors import BuildError, HostError, SmokeTestError
+from builder.platforms import AMD64
 from builder.run import Outcome, Outcomes, Run
 from builder.seams import Engine
 from builder.targets import Target
@@ -39,8 +40,9 @@ def identify_stage(run: Run, rendered: dict[str, render.Rendered], engine: Engin
     inputs = {}
     for target in run.targets:
         base = run.catalog.bases[target.base]
-        identity = bases.identity(base, engine)
-        inputs[target.id] = buildid.inputs(rendered[target.id], identity, base, smoketest.tests_digest(target))
+        identity = bases.identity(base, engine, target.platform)
+        tests = smoketest.tests_digest(target)
+        inputs[target.id] = buildid.inputs(rendered[target.id], identity, base, tests, target.platform)
     return inputs
 
 
@@ -66,7 +68,8 @@ def build_stage(run: Run, decisions: dict[str, Decision]) -> list[Outcome]:
         target = decision.target
         if decision.kind is Kind.BUILD:
             with run.one_at_a_time:
-                bases.ensure(run.engine, run.catalog.bases[target.base], run.log, proxy=run.apt_proxy)
+                base = run.catalog.bases[target.base]
+                bases.ensure(run.engine, base, run.log, proxy=run.apt_proxy, platform=target.platform)
             with run.log.file(target.id) as log_file:
                 build.build(
                     run.engine,
@@ -130,6 +133,8 @@ def publish_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -
         if down:
             raise down
         target = decision.target
+        if target.platform != AMD64:  # a tag serves one image today: an index of platforms comes next
+            return f"not pushed: the registry's tags serve linux/amd64 images only, for now ({target.platform.name})"
         if decision.kind is Kind.PUBLISHED:  # attached, unless its record says not (a run stopped before)
             attested = attach(run, target, pull=False)  # a fresh machine takes what the registry holds
             return None if attested else "already published, unchanged"

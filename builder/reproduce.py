@@ -61,9 +61,12 @@ def _layer(source: tarfile.TarFile, target: IO[bytes], clamp: int) -> None:
             out.addfile(copy, source.extractfile(member) if member.isfile() else None)
 
 
-def config(original: Mapping[str, Any], diff_ids: list[str], image_labels: Mapping[str, str], when: int) -> bytes:
-    """The image's config with every time `when`, the labels given, the new layers' ids, and none
-    of the build's own: its container, its intermediate image, its host name, the engine's version."""
+def config(
+    original: Mapping[str, Any], diff_ids: list[str], image_labels: Mapping[str, str], when: int, architecture: str
+) -> bytes:
+    """The image's config with every time `when`, the labels given, the new layers' ids, the
+    architecture it is for, and none of the build's own: its container, its intermediate image,
+    its host name, the engine's version."""
     stamp = iso(when)
     settings = dict(original.get("config") or {})
     settings.update(Image="", Hostname="", Labels=dict(image_labels))
@@ -76,7 +79,7 @@ def config(original: Mapping[str, Any], diff_ids: list[str], image_labels: Mappi
         for entry in original.get("history") or []
     ]
     out = {
-        "architecture": original.get("architecture", "amd64"),
+        "architecture": architecture,
         "os": original.get("os", "linux"),
         "config": settings,
         "created": stamp,
@@ -88,7 +91,7 @@ def config(original: Mapping[str, Any], diff_ids: list[str], image_labels: Mappi
     return json.dumps(out, sort_keys=True, separators=(",", ":")).encode()
 
 
-def normalize(saved: IO[bytes], out: IO[bytes], image_labels: Mapping[str, str]) -> str:
+def normalize(saved: IO[bytes], out: IO[bytes], image_labels: Mapping[str, str], architecture: str = "amd64") -> str:
     """Write into out a `docker load` archive of the image `docker save` wrote to saved, rewritten
     as this module says, with image_labels as its labels (its created label the epoch's time, no
     revision label: both would differ between builds of the same inputs); its image id."""
@@ -112,7 +115,7 @@ def normalize(saved: IO[bytes], out: IO[bytes], image_labels: Mapping[str, str])
                 written.append((path, "sha256:" + _sha256(handle)))
         fixed = {key: value for key, value in image_labels.items() if key != "org.opencontainers.image.revision"}
         fixed[label_names.CREATED] = iso(when)
-        data = config(original, [diff_id for _, diff_id in written], fixed, when)
+        data = config(original, [diff_id for _, diff_id in written], fixed, when, architecture)
         image_id = "sha256:" + hashlib.sha256(data).hexdigest()
         with tarfile.open(fileobj=out, mode="w") as result:
             _add(result, f"{image_id[7:]}.json", data)
@@ -123,6 +126,23 @@ def normalize(saved: IO[bytes], out: IO[bytes], image_labels: Mapping[str, str])
                 names.append(name)
             entry = [{"Config": f"{image_id[7:]}.json", "RepoTags": None, "Layers": names}]
             _add(result, "manifest.json", json.dumps(entry).encode())
+    return image_id
+
+
+def retarget(saved: IO[bytes], out: IO[bytes], architecture: str) -> str:
+    """Write into out a `docker load` archive of the image `docker save` wrote to saved, its config
+    saying the architecture it is for (the classic builder says the engine's), its layers as they
+    are; its image id. An image built under an emulator gets its own platform's."""
+    with tarfile.open(fileobj=saved, mode="r:") as archive, tarfile.open(fileobj=out, mode="w") as result:
+        (manifest,) = json.load(_file(archive, "manifest.json"))
+        data = json.dumps({**json.load(_file(archive, manifest["Config"])), "architecture": architecture}).encode()
+        image_id = "sha256:" + hashlib.sha256(data).hexdigest()
+        _add(result, f"{image_id[7:]}.json", data)
+        for name in manifest["Layers"]:
+            member = archive.getmember(name)
+            result.addfile(member, archive.extractfile(member))
+        entry = [{"Config": f"{image_id[7:]}.json", "RepoTags": None, "Layers": manifest["Layers"]}]
+        _add(result, "manifest.json", json.dumps(entry).encode())
     return image_id
 
 

@@ -15,6 +15,7 @@ from builder.buildid import sha256
 from builder.catalog import Fixture, SmokeTest
 from builder.engine import tar_folder
 from builder.errors import BuildError
+from builder.platforms import Platform
 from builder.render import IMAGES, closure_paths
 from builder.seams import Engine, RunResult
 from builder.state import CheckResult, State, Store
@@ -64,9 +65,10 @@ def _pair(engine: Engine, target: Target, store: Store, test: SmokeTest, files: 
 
 
 @functools.cache
-def _fixture(fixture: Fixture) -> bytes:
-    """A fixture's folder as a tar for a test container, fetched (on the host) the first time."""
-    return tar_folder(fixtures.fetch(fixture))
+def _fixture(fixture: Fixture, platform: Platform) -> bytes:
+    """A fixture's folder for platform as a tar for a test container, fetched (on the host) the
+    first time."""
+    return tar_folder(fixtures.fetch(fixture, platform=platform))
 
 
 def _user(engine: Engine, image: str) -> CheckResult:
@@ -153,7 +155,10 @@ def smoke_test(
         mine = test.kind == "dev" if target.variant == "dev" else test.kind in ("run", "pair")
         if not mine:
             continue
-        files = {**tests, **{f"/fixtures/{name}": _fixture(target.version.fixture(name)) for name in test.fixtures}}
+        files = {
+            **tests,
+            **{f"/fixtures/{name}": _fixture(target.version.fixture(name), target.platform) for name in test.fixtures},
+        }
         if test.kind == "dev":
             run = engine.run(state.image_id, list(test.command), files=files)
             results.append(_verdict(test.name, test.kind, run, test.expect, last_line=True))

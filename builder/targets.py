@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from builder.catalog import Catalog, Version
 from builder.errors import SelectionError
+from builder.platforms import AMD64, Platform
 
 # The fat comparator of a language's newest version (compare_fat: true): full Debian with the
 # runtime and its build tools, the way official images are made (images/fat.Dockerfile.j2). It is
@@ -28,6 +29,7 @@ class Target:
     base: str
     tags: tuple[str, ...]
     parents: tuple[str, ...]
+    platform: Platform = AMD64
 
     @property
     def comparator(self) -> bool:
@@ -46,6 +48,7 @@ class Target:
             "variant": self.variant,
             "suite": self.version.suite,
             "base": self.base,
+            "platform": self.platform.name,
             "eol": self.version.eol,
             "platforms": list(self.version.platforms),
             "tags": list(self.tags),
@@ -102,8 +105,9 @@ def local_repository(name: str) -> str:
     return f"{os.environ.get('BIRDHOUSE_LOCAL') or 'birdhouse'}/{name}"
 
 
-def target_id(language: str, version: str, variant: str) -> str:
-    return f"{language}-{version}-{variant}"
+def target_id(language: str, version: str, variant: str, platform: Platform = AMD64) -> str:
+    """`python-3.13-run`; another platform's images say it: `python-3.13-run-arm64`."""
+    return f"{language}-{version}-{variant}" + ("" if platform == AMD64 else f"-{platform.architecture}")
 
 
 def expand(catalog: Catalog, *, comparators: bool = False) -> list[Target]:
@@ -118,21 +122,22 @@ def expand(catalog: Catalog, *, comparators: bool = False) -> list[Target]:
             if comparators and language.compare_fat and version is newest(language.versions):
                 targets.append(
                     Target(
-                        id=target_id(language.name, version.version, COMPARATOR),
+                        id=target_id(language.name, version.version, COMPARATOR, catalog.platform),
                         language=language.name,
                         version=version,
                         variant=COMPARATOR,
                         base=version.suite,
                         tags=(),
                         parents=(),
+                        platform=catalog.platform,
                     )
                 )
             floating = floating_tags(version, language.versions)
             for variant in ("dev", "run"):
-                dev_id = target_id(language.name, version.version, "dev")
+                dev_id = target_id(language.name, version.version, "dev", catalog.platform)
                 targets.append(
                     Target(
-                        id=target_id(language.name, version.version, variant),
+                        id=target_id(language.name, version.version, variant, catalog.platform),
                         language=language.name,
                         version=version,
                         variant=variant,
@@ -140,6 +145,7 @@ def expand(catalog: Catalog, *, comparators: bool = False) -> list[Target]:
                         tags=tuple(variant_tag(tag, variant) for tag in floating),
                         # the run image's pair test runs what its dev image built
                         parents=(dev_id,) if variant == "run" else (),
+                        platform=catalog.platform,
                     )
                 )
     return targets

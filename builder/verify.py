@@ -43,13 +43,14 @@ def verify(run: Run, language: str, tag: str) -> Verdict:
     rendered = render.render(target, run.catalog)
     context = render.write(rendered, run.context(target))
     base = run.catalog.bases[target.base]
-    inputs = buildid.inputs(rendered, bases.identity(base, run.engine), base, smoketest.tests_digest(target))
+    identity = bases.identity(base, run.engine, target.platform)
+    inputs = buildid.inputs(rendered, identity, base, smoketest.tests_digest(target), target.platform)
     moved = inputs.changes(Inputs.from_json(served.labels.get(labels.INPUTS)))
     if moved:
         raise BuildError(f"{reference}: its inputs moved since it was built ({', '.join(moved)}): a rebuild differs")
     if not target.version.probe.in_run:  # static binaries: the version is its dev image's, as recorded
         run.store.put(State(target.parents[0], version=served.labels.get(labels.VERSION, "")))
-    bases.ensure(run.engine, base, run.log, proxy=run.apt_proxy)
+    bases.ensure(run.engine, base, run.log, proxy=run.apt_proxy, platform=target.platform)
     candidate = f"{local_repository('candidate')}:{target.id}"
     before = run.engine.image_id(candidate)
     with run.log.file(target.id) as log_file:

@@ -251,10 +251,10 @@ class FakeEngine:
         self.builds.append(target_id)
         return self.add(dict(labels or {}))
 
-    def stamp(self, image_id: str, labels: Mapping[str, str], log: io.TextIOBase) -> str:
+    def stamp(self, image_id: str, labels: Mapping[str, str], log: io.TextIOBase, architecture: str = "amd64") -> str:
         return self.add({**self.images[image_id].labels, **labels})
 
-    def reproducible(self, image_id: str, labels: Mapping[str, str]) -> str:
+    def reproducible(self, image_id: str, labels: Mapping[str, str], architecture: str = "amd64") -> str:
         """As the engine's: its labels those given, the created one a fixed time, no revision; its
         id theirs (unless the image's id is in unreproducible: a new one each time)."""
         fixed = {k: v for k, v in labels.items() if k != "org.opencontainers.image.revision"}

@@ -11,6 +11,7 @@ import pytest
 from builder import fixtures
 from builder.catalog import Fixture
 from builder.errors import HostError
+from builder.platforms import AMD64, ARM64, Platform
 
 WHEELS = Fixture("wheels", "pypi", ("numpy",), "3.13")
 
@@ -19,6 +20,8 @@ def test_a_fixture_is_cached_by_what_it_asks_for_not_its_name() -> None:
     assert fixtures.folder_name(WHEELS) == fixtures.folder_name(Fixture("other", "pypi", ("numpy",), "3.13"))
     assert fixtures.folder_name(WHEELS) != fixtures.folder_name(Fixture("wheels", "pypi", ("numpy",), "3.11"))
     assert fixtures.folder_name(WHEELS).startswith("pypi-")
+    # another platform's wheels are other files; amd64's folder keeps the name it had
+    assert fixtures.folder_name(WHEELS, ARM64) != fixtures.folder_name(WHEELS) == fixtures.folder_name(WHEELS, AMD64)
 
 
 @pytest.mark.parametrize(
@@ -32,7 +35,7 @@ def test_npm_specs(spec: str, dependency: tuple[str, str]) -> None:
 def test_fetched_once_then_taken_from_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     calls = []
 
-    def fake(fixture: Fixture, folder: Path) -> None:
+    def fake(fixture: Fixture, folder: Path, platform: Platform) -> None:
         calls.append(fixture)
         (folder / "requirements.txt").write_text("numpy\n")
 
@@ -47,7 +50,7 @@ def test_fetched_once_then_taken_from_the_cache(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_a_failed_fetch_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def broken(fixture: Fixture, folder: Path) -> None:
+    def broken(fixture: Fixture, folder: Path, platform: Platform) -> None:
         (folder / "half").write_text("")
         raise HostError("PyPI does not answer")
 

@@ -3,16 +3,18 @@ images a run on a platform gets."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
-from builder import catalog, platforms, policy
-from builder.errors import CatalogError, HostError
+from builder import bases, catalog, platforms, policy, render
+from builder.errors import CatalogError, HostError, SelectionError
 from builder.targets import expand
 
 HERE = Path("catalog.yaml")
-AMD64, ARM64 = platforms.PLATFORMS["linux/amd64"], platforms.PLATFORMS["linux/arm64"]
+AMD64, ARM64 = platforms.AMD64, platforms.ARM64
 NODE_20 = '      - version: "20"\n        suite: trixie\n'
 
 
@@ -66,7 +68,7 @@ def test_a_run_gets_the_images_of_versions_made_for_its_platform(catalog_text: s
     assert not [t for t in expand(on_amd64) if t.id.startswith("node-20-")]
     assert on_amd64.unbuilt(on_amd64.languages["node"].versions[1]) == "it is made for linux/arm64, not linux/amd64"
     on_arm64 = catalog.parse(text, HERE, ARM64)
-    assert [t.id for t in expand(on_arm64) if t.id.startswith("node-20-")] == ["node-20-dev", "node-20-run"]
+    assert [t.id for t in expand(on_arm64) if t.id.startswith("node-20-")] == ["node-20-dev-arm64", "node-20-run-arm64"]
     assert not [t for t in expand(on_arm64) if t.id.startswith("node-18-")]  # made for the default, amd64
     assert expand(on_amd64)[0].as_dict()["platforms"] == ["linux/amd64"]
 
@@ -90,3 +92,40 @@ def test_the_policy_knows_a_compiler_under_any_triplet(name: str) -> None:
     found = next(r for r in policy.check(files, compilers={"gcc", "cc"}) if r.name == "no-compiler")
     assert not found.ok
     assert found.detail == f"a compiler is in the image: /usr/bin/{name}"
+
+
+def test_another_platforms_base_is_bootstrapped_for_it_and_named_so(sample: catalog.Catalog) -> None:
+    trixie = sample.bases["trixie"]
+    assert "--arch=arm64" in bases.mmdebstrap_command(trixie, Path("t.tar"), ARM64)
+    assert "--arch=amd64" in bases.mmdebstrap_command(trixie, Path("t.tar"))
+    assert bases.base_image(trixie, ARM64).startswith("birdhouse/base:trixie-arm64-")
+    assert bases.recipe(trixie, ARM64) != bases.recipe(trixie)
+    # amd64's recipe is as it was before platforms were said: its bases, and build ids, stay
+    before = [c for c in bases.mmdebstrap_command(trixie, Path("base.tar")) if c != "--arch=amd64"]
+    expected = hashlib.sha256(json.dumps([before, bases.IMPORT_CHANGES]).encode()).hexdigest()
+    assert bases.recipe(trixie) == expected
+
+
+def test_another_platforms_images_say_it_in_their_ids_and_dockerfiles(catalog_text: str) -> None:
+    catalog_text = catalog_text.replace(
+        "  vendor: birdhouse\n", "  vendor: birdhouse\n  platforms: [linux/amd64, linux/arm64]\n"
+    )
+    on_arm64 = catalog.parse(catalog_text, HERE, ARM64)
+    run = next(t for t in expand(on_arm64) if t.id == "python-3.13-run-arm64")
+    assert run.parents == ("python-3.13-dev-arm64",) and run.platform is ARM64
+    assert (
+        run.tags == next(t for t in expand(catalog.parse(catalog_text, HERE, AMD64)) if t.id == "python-3.13-run").tags
+    )
+    dockerfile = render.render(run, on_arm64).dockerfile
+    assert f"FROM {bases.base_image(on_arm64.bases['trixie'], ARM64)}" in dockerfile
+
+
+def test_chosen_platforms(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("platform.machine", lambda: "x86_64")
+    everything = ["linux/amd64", "linux/arm64"]
+    assert platforms.chosen([], everything) == [AMD64]
+    assert platforms.chosen(["all"], everything) == [AMD64, ARM64]
+    assert platforms.chosen(["all"], ["linux/arm64"]) == [ARM64]
+    assert platforms.chosen(["linux/arm64,linux/amd64", "linux/arm64"], everything) == [ARM64, AMD64]
+    with pytest.raises(SelectionError, match="--platform linux/mips: not a platform birdhouse builds"):
+        platforms.chosen(["linux/mips"], everything)

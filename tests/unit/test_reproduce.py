@@ -99,3 +99,31 @@ def test_an_image_without_packages_listed_takes_the_epoch() -> None:
         member(tar, "etc/passwd", b"x", 1_800_000_000)
     with tarfile.open(fileobj=io.BytesIO(layer.getvalue())) as tar:
         assert reproduce.epoch([tar]) == 0
+
+
+def config_of(archive: tarfile.TarFile) -> dict[str, Any]:
+    (entry,) = json.loads(read(archive, "manifest.json"))
+    config: dict[str, Any] = json.loads(read(archive, entry["Config"]))
+    return config
+
+
+def test_an_image_built_under_an_emulator_says_its_platforms_architecture() -> None:
+    out = io.BytesIO()
+    image_id = reproduce.normalize(saved(PACKAGED + 10), out, LABELS, "arm64")
+    out.seek(0)
+    with tarfile.open(fileobj=out) as archive:
+        assert config_of(archive)["architecture"] == "arm64"
+    assert image_id != rewrite(saved(PACKAGED + 10))[0]  # amd64's
+
+
+def test_retarget_changes_the_architecture_only() -> None:
+    source = saved(PACKAGED + 10)
+    out = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(source.getvalue())) as before:
+        image_id = reproduce.retarget(source, out, "arm64")
+        out.seek(0)
+        with tarfile.open(fileobj=out) as after:
+            assert config_of(after) == {**config_of(before), "architecture": "arm64"}
+            (entry,) = json.loads(read(after, "manifest.json"))
+            assert image_id == "sha256:" + hashlib.sha256(read(after, entry["Config"])).hexdigest()
+            assert read(after, "layer/layer.tar") == read(before, "layer/layer.tar")
