@@ -34,6 +34,7 @@ class Row:
     error: str
     decision: str = ""  # what the last run decided (builder.decide), and why
     outcomes: dict[str, str] = field(default_factory=dict)  # stage -> what it last did
+    platform: str = "linux/amd64"
 
     @property
     def overhead(self) -> float | None:
@@ -53,7 +54,7 @@ class Row:
 
 def rows(targets: list[Target], states: dict[str, State]) -> list[Row]:
     """One row per dev and run image; a run image's row compares it with its dev and fat images."""
-    fat = {(t.language, t.version.version): states[t.id].size for t in targets if t.comparator}
+    fat = {(t.language, t.version.version, t.platform): states[t.id].size for t in targets if t.comparator}
     out = []
     for target in targets:
         if target.comparator:
@@ -73,12 +74,15 @@ def rows(targets: list[Target], states: dict[str, State]) -> list[Row]:
                 floor=state.floor,
                 libraries=state.libraries,
                 dev_size=dev if target.variant == "run" else 0,
-                fat_size=fat.get((target.language, target.version.version), 0) if target.variant == "run" else 0,
+                fat_size=fat.get((target.language, target.version.version, target.platform), 0)
+                if target.variant == "run"
+                else 0,
                 tests={t.name: t.ok for t in state.tests},
                 passed=state.passed,
                 error=state.error,
                 decision=state.decision,
                 outcomes=state.outcomes,
+                platform=target.platform.name,
             )
         )
     return out

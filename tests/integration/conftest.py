@@ -23,6 +23,7 @@ from builder.bases import base_image
 from builder.catalog import load
 from builder.engine import DockerEngine
 from builder.errors import HostError
+from builder.platforms import PLATFORMS
 
 ROOT = Path(__file__).resolve().parents[2]
 SESSION = f"birdhouse-test-{secrets.token_hex(3)}"
@@ -41,7 +42,7 @@ def engine() -> Iterator[DockerEngine]:
     except HostError as error:
         unavailable(f"Docker engine ({error})")
     catalog = load(ROOT / "catalog.yaml")
-    bases = [base_image(base) for base in catalog.bases.values()]
+    bases = [base_image(base, platform) for base in catalog.bases.values() for platform in PLATFORMS.values()]
     kept = {reference for reference in bases if engine.image_id(reference)}
     yield engine
     for reference in engine.references("dev.birdhouse.id"):
