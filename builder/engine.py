@@ -259,7 +259,11 @@ class DockerEngine:
             raise BuildError(f"labelling {image_id[:19]}: the engine reported no image")
         stamped = self.image_id(stamped) or stamped
         if self.inspect(stamped).get("Architecture") != architecture:
-            stamped = self._resave(stamped, lambda saved, out: reproduce.retarget(saved, out, architecture))
+            labelled = stamped
+            stamped = self._resave(labelled, lambda saved, out: reproduce.retarget(saved, out, architecture))
+            # the copy saying the engine's architecture goes (its build cache, its parents, stays)
+            with contextlib.suppress(docker.errors.APIError):
+                self.api.remove_image(labelled, noprune=True)
         return stamped
 
     # containers

@@ -25,6 +25,8 @@ def test_a_pair_for_arm64_builds_and_passes_its_tests_under_qemu(engine: DockerE
     dev, run = store.get("lua-5.4-dev-arm64"), store.get("lua-5.4-run-arm64")
     assert dev.passed and run.passed  # the version, the commands, the pair test (a C module built in dev), the policy
     assert {engine.inspect(dev.image_id)["Architecture"], engine.inspect(run.image_id)["Architecture"]} == {"arm64"}
+    assert engine.image_id(f"{names.local}/lua:5.4-arm64") == run.image_id  # local tags say the platform
+    assert engine.image_id(f"{names.local}/lua:5.4") is None
     machine = engine.run(dev.image_id, ["-m"], entrypoint=["uname"])
     assert (machine.exit_code, machine.output.strip()) == (0, "aarch64")
     rows = {row["id"]: row for row in json.loads((names.out / "report.json").read_text())}
