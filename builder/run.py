@@ -193,6 +193,8 @@ class Run:
                 for future in done:
                     future.result()
                     unfinished.discard(running.pop(future))
+            for future in running:  # the last ones, submitted once nothing was left to wait for
+                future.result()  # a bug in one of them goes up, as in the others
         return outcomes
 
     def _one(self, stage: str, action: Callable[[Decision], str | None], decision: Decision) -> Outcome:

@@ -343,3 +343,21 @@ def test_outcomes_summary_and_exit_code() -> None:
     outcomes = built + tested
     assert outcomes.summary() == "build: 1 done, 1 unchanged; test: 2 failed"
     assert outcomes.exit_code == 5
+
+
+def test_a_bug_in_the_last_image_worked_on_is_not_lost(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine
+) -> None:
+    """An unexpected error (not birdhouse's) in an image still running once nothing is left to
+    submit goes up like any other, rather than vanishing with its outcome (a run said exit 0)."""
+    run = run_of(sample, tmp_path, engine, FakeRegistry())
+    decisions = list(decisions_of(sample))
+    last = decisions[-1].target.id
+
+    def action(decision: Decision) -> None:
+        if decision.target.id == last:
+            time.sleep(0.2)  # still running when the others are done
+            raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        run.each("push", action, decisions, parents_first=False)
