@@ -52,8 +52,7 @@ def base_image(base: Base, platform: Platform = AMD64) -> str:
     """The image reference a target's Dockerfile starts FROM."""
     if base.image:
         return base.image
-    name = base.name if platform == AMD64 else f"{base.name}-{platform.architecture}"
-    return f"{BASE_REPOSITORY}:{name}-{recipe(base, platform)[:12]}"
+    return f"{BASE_REPOSITORY}:{base.name}{platform.suffix}-{recipe(base, platform)[:12]}"
 
 
 def identity(base: Base, engine: Engine | None, platform: Platform = AMD64) -> str:
@@ -94,8 +93,10 @@ def ensure(engine: Engine, base: Base, log: Log, proxy: str | None = None, platf
         return reference
     if not shutil.which("mmdebstrap"):
         raise HostError("mmdebstrap is not installed: run `make setup` (apt-get install mmdebstrap)")
-    step = f"base-{base.name}" + ("" if platform == AMD64 else f"-{platform.architecture}")
-    with log.step(step, f"bootstrap Debian {base.suite} for {platform.name}"), tempfile.TemporaryDirectory() as tmp:
+    with (
+        log.step(f"base-{base.name}{platform.suffix}", f"bootstrap Debian {base.suite} for {platform.name}"),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         tarball = Path(tmp) / f"{base.name}.tar"
         command = mmdebstrap_command(base, tarball, platform)
         env = {**os.environ, "http_proxy": proxy} if proxy else None  # apt honours it; the image keeps none

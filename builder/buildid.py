@@ -121,5 +121,5 @@ def inputs(rendered: Rendered, parent: str, base: Base, tests: str, platform: Pl
     context = sha256("".join(f"{path.name}\0{sha256(path.read_bytes())}\n" for path in rendered.files))
     version = rendered.target.version
     check = sha256(json.dumps([version.version, version.probe.command, version.probe.pattern, version.probe.in_run]))
-    packages = packages_digest(base) if platform == AMD64 else packages_digest(base, platform.debian)
+    packages = packages_digest(base, platform.debian)
     return Inputs(sha256(rendered.dockerfile), context, parent, packages, check, tests=tests)

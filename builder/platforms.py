@@ -27,6 +27,12 @@ class Platform:
         return self.name.split("/")[1]
 
     @property
+    def suffix(self) -> str:
+        """What names of its images and bases add: `-arm64`; nothing for amd64, whose names were
+        given before there were other platforms."""
+        return "" if self.name == "linux/amd64" else f"-{self.architecture}"
+
+    @property
     def manylinux(self) -> tuple[str, ...]:
         """The wheel platform tags pip may take for this machine, newest glibc policy last."""
         return tuple(f"{policy}_{self.machine}" for policy in ("manylinux2014", "manylinux_2_17", "manylinux_2_28"))

@@ -15,7 +15,7 @@ from builder.buildid import sha256
 from builder.catalog import Fixture, SmokeTest
 from builder.engine import tar_folder
 from builder.errors import BuildError
-from builder.platforms import AMD64, Platform
+from builder.platforms import Platform
 from builder.render import IMAGES, closure_paths
 from builder.seams import Engine, RunResult
 from builder.state import CheckResult, State, Store
@@ -197,7 +197,6 @@ def smoke_test(
         )
     )
     if state.passed:  # another platform's under tags that say it: birdhouse/lua:5.4-arm64
-        suffix = "" if target.platform == AMD64 else f"-{target.platform.architecture}"
         for tag in state.tags:
-            engine.tag(state.image_id, local_repository(target.language), tag + suffix)
+            engine.tag(state.image_id, local_repository(target.language), tag + target.platform.suffix)
     return state

@@ -107,7 +107,7 @@ def local_repository(name: str) -> str:
 
 def target_id(language: str, version: str, variant: str, platform: Platform = AMD64) -> str:
     """`python-3.13-run`; another platform's images say it: `python-3.13-run-arm64`."""
-    return f"{language}-{version}-{variant}" + ("" if platform == AMD64 else f"-{platform.architecture}")
+    return f"{language}-{version}-{variant}{platform.suffix}"
 
 
 def expand(catalog: Catalog, *, comparators: bool = False) -> list[Target]:

@@ -31,7 +31,7 @@ NODE = ["node-18-*"]
 @pytest.fixture(autouse=True)
 def same_package_index(monkeypatch: pytest.MonkeyPatch) -> None:
     """The suites' package indexes, as if read from the mirror (unit tests have no network)."""
-    monkeypatch.setattr(buildid, "packages_digest", lambda base: f"index of {base.name}")
+    monkeypatch.setattr(buildid, "packages_digest", lambda base, architecture: f"index of {base.name}")
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from .fakes import FakeEngine, FakeRegistry
 
 @pytest.fixture(autouse=True)
 def same_package_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(buildid, "packages_digest", lambda base: f"index of {base.name}")
+    monkeypatch.setattr(buildid, "packages_digest", lambda base, architecture: f"index of {base.name}")
 
 
 def published(sample: catalog.Catalog, tmp_path: Path) -> tuple[FakeEngine, FakeRegistry]:
@@ -60,7 +60,7 @@ def test_inputs_that_moved_are_named_and_nothing_is_built(
 ) -> None:
     engine, registry = published(sample, tmp_path)
     builds = len(engine.builds)
-    monkeypatch.setattr(buildid, "packages_digest", lambda base: "a newer index")
+    monkeypatch.setattr(buildid, "packages_digest", lambda base, architecture: "a newer index")
     with pytest.raises(BuildError, match=r"its inputs moved since it was built \(package updated\)"):
         verify.verify(checker(sample, tmp_path, engine, registry), "node", "18")
     assert len(engine.builds) == builds
