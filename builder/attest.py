@@ -16,6 +16,7 @@ from typing import Any
 from builder import build, labels, packages, sbom
 from builder.errors import PublishError
 from builder.floor import Tree
+from builder.platforms import Platform
 from builder.registry import put_artifact
 from builder.seams import Engine, Registry
 from builder.state import Store
@@ -120,11 +121,13 @@ def found(registry: Registry, language: str, digest: str) -> dict[str, str]:
     return {kinds[m["artifactType"]]: m["digest"] for m in referrers if m.get("artifactType") in kinds}
 
 
-def read(registry: Registry, language: str, tag: str, kind: str) -> dict[str, bytes]:
-    """The documents attached to language:tag's image (title -> data); PublishError if none."""
-    digest = registry.digest(language, tag)
-    if not digest:
-        raise PublishError(f"{registry.repository(language)}:{tag}: the registry serves no such image")
+def read(registry: Registry, language: str, tag: str, kind: str, platform: Platform) -> dict[str, bytes]:
+    """The documents attached to language:tag's image for platform (title -> data); PublishError
+    if none."""
+    served = registry.served(language, tag, platform)
+    if served is None:
+        raise PublishError(f"{registry.repository(language)}:{tag}: the registry serves no {platform.name} image")
+    digest = served.digest
     artifact = found(registry, language, digest).get(kind)
     manifest = registry.manifest(language, artifact) if artifact else None
     if manifest is None:

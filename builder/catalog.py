@@ -341,7 +341,12 @@ def parse(text: str, path: Path, platform: Platform | None = None) -> Catalog:
     platform = platform or native()
     defaults = data.get("defaults", {})
     platforms = defaults.get("platforms", ["linux/amd64"])
-    floor = LibraryFloor(tuple(data["library_floor"]["packages"]), tuple(data["library_floor"]["libraries"]))
+    libraries = [
+        each if isinstance(each, str) else each["name"]
+        for each in data["library_floor"]["libraries"]
+        if isinstance(each, str) or platform.name in each["platforms"]
+    ]
+    floor = LibraryFloor(tuple(data["library_floor"]["packages"]), tuple(libraries))
     bases = {
         name: Base(
             name=name,

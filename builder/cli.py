@@ -35,8 +35,9 @@ COMMANDS = {
     "render": "write each image's Dockerfile and context to OUT/render/<id>/",
     "build": "bootstrap the bases, build the images, check their versions",
     "test": "run the smoke tests; tag the images that pass",
-    "push": "push the images that passed their tests, and check their digests",
+    "push": "push the images that passed, check their digests, point their tags at an index of platforms",
     "all": "render, build, test and push, then print the table",
+    "index": "point each image's tags at an index of its platforms' images, pushed by digest (`push --by-digest`)",
     "report": "write out/report.{json,html,md} from the records (--compare-fat: build the fat comparators first)",
     "docs": "write docs/images/<language>.md, a usage page per language, from the catalog and the records",
 }
@@ -63,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="OS/ARCH",
         help="build for these platforms (linux/arm64; repeated or comma-separated; all: the catalog's); "
-        "default: this host's own",
+        "default: this host's own (for index: all)",
     )
     top = argparse.ArgumentParser(prog="python -m builder", description="birdhouse: microcontainer build farm")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -76,6 +77,12 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--format", choices=("text", "json", "github-matrix"), default="text")
         if name in ("build", "all"):
             sub.add_argument("--no-cache", action="store_true", help="build without the engine's layer cache")
+        if name in ("push", "all"):
+            sub.add_argument(
+                "--by-digest",
+                action="store_true",
+                help="push each image by digest under its own tag only; `index` then points the tags",
+            )
         if name == "report":
             sub.add_argument(
                 "--compare-fat",
@@ -103,10 +110,12 @@ def parser() -> argparse.ArgumentParser:
         reading.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
         if name == "sbom":
             reading.add_argument("--cyclonedx", action="store_true", help="CycloneDX 1.6 JSON, not SPDX 2.3")
+        reading.add_argument("--platform", metavar="OS/ARCH", help="the image for this platform (default: the host's)")
     checking = commands.add_parser("verify", help=VERIFY, description=VERIFY)
     checking.add_argument("tag", nargs="?", metavar="LANGUAGE:TAG", help="node:18, python:3.13")
     checking.add_argument("--sample", type=int, metavar="N", help="N run images of the catalog, a new N each day")
     checking.add_argument("--catalog", type=Path, default=ROOT / "catalog.yaml", help="default: %(default)s")
+    checking.add_argument("--platform", metavar="OS/ARCH", help="rebuild this platform's image (default: the host's)")
     checking.add_argument(
         "--out", type=Path, default=ROOT / "out", help="work folder: its verify/ (default: %(default)s)"
     )
@@ -176,7 +185,7 @@ def _history(args: argparse.Namespace, catalog: Catalog) -> int:
     if not moments:
         raise SelectionError(f"the ledger names no publish of {args.tag}")
     for moment in moments:
-        print(f"{moment.time}  {moment.digest}  build {moment.build_id[:12]}")
+        print(f"{moment.time}  {moment.platform:<11}  {moment.digest}  build {moment.build_id[:12]}")
     return 0
 
 
@@ -199,7 +208,7 @@ def _attached(args: argparse.Namespace, catalog: Catalog) -> int:
     kind, title = ("att", "provenance.intoto.json") if args.command == "provenance" else ("sbom", "sbom.spdx.json")
     if getattr(args, "cyclonedx", False):
         title = "sbom.cdx.json"
-    documents = attest.read(registry, language, tag, kind)
+    documents = attest.read(registry, language, tag, kind, platforms.named(args.platform))
     if title not in documents:
         raise PublishError(f"{args.tag}: its {kind} holds no {title} (it holds {', '.join(documents)})")
     if kind == "att":
@@ -213,6 +222,8 @@ def _verify(args: argparse.Namespace, catalog: Catalog) -> int:
     if bool(args.tag) == bool(args.sample):
         raise SelectionError("verify takes LANGUAGE:TAG or --sample N")
     registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
+    if args.platform:
+        catalog = catalog_module.load(args.catalog, platforms.named(args.platform))
     if args.sample:
         images = verifying.sample(catalog, args.sample, datetime.datetime.now(datetime.UTC).date())
     else:
@@ -246,7 +257,8 @@ TOOLS: dict[str, Callable[[argparse.Namespace, Catalog], int]] = {
 
 def _targets(args: argparse.Namespace, catalog: Catalog) -> list[Target]:
     """The images a command works on: the catalog's for each platform chosen, narrowed as asked."""
-    chosen = platforms.chosen(args.platform, catalog.platforms)
+    asked = args.platform or (["all"] if args.command == "index" else [])
+    chosen = platforms.chosen(asked, catalog.platforms)
     for platform in chosen if args.command in ("build", "test", "all") else ():
         if not platforms.runs_here(platform):
             raise HostError(
@@ -283,7 +295,9 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "plan":
         _plan(work, args.format)
         return 0
-    outcomes = pipeline.execute(work, args.command, compare_fat=getattr(args, "compare_fat", False))
+    outcomes = pipeline.execute(
+        work, args.command, compare_fat=getattr(args, "compare_fat", False), by_digest=getattr(args, "by_digest", False)
+    )
     if args.command == "render":
         for target in targets:
             print(work.context(target) / "Dockerfile")

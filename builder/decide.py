@@ -39,6 +39,7 @@ class Facts:
     images: tuple[Inputs, ...] = ()  # the inputs of every image of it the engine holds, newest first
     served: Served | None = None  # what the registry serves under its first tag (None: nothing, or no answer)
     unserved: tuple[str, ...] = ()  # where the registry serves its build id: its tags that serve something else
+    # (another index than its first tag's, or none)
     failed: tuple[str, ...] = ()  # the images it needs that failed in this run
 
     def serves(self, build_id: str) -> bool:
@@ -140,7 +141,7 @@ def recorded(decision: Decision, registry: Registry, state: State) -> State:
     served = decision.facts.served
     assert served is not None and decision.published
     if state.build_id == decision.build_id and state.image_id == served.image_id and state.passed:
-        return state
+        return state.evolve(digest=served.digest, index=served.index)
     version = served.labels.get(labels.VERSION, "")
     repository = registry.repository(decision.target.language)
     tags = full_tags(decision.target, version)
@@ -156,6 +157,8 @@ def recorded(decision: Decision, registry: Registry, state: State) -> State:
         tested_image=served.image_id,
         tests_digest=decision.inputs.tests,
         pushed={f"{repository}:{tag}": served.digest for tag in tags if tag not in unserved},
+        digest=served.digest,
+        index=served.index,
     )
 
 
@@ -191,11 +194,13 @@ def gather(
     facts = {}
     for target in targets:
         build_id = inputs[target.id].build_id
-        served = None if target.comparator else ask(partial(registry.served, target.language, target.tags[0]))
+        served = None
+        if not target.comparator:
+            served = ask(partial(registry.served, target.language, target.tags[0], target.platform))
         unserved: tuple[str, ...] = ()
         if served is not None and served.labels.get(labels.BUILD_ID) == build_id:
             tags = full_tags(target, served.labels.get(labels.VERSION, ""))
-            unserved = tuple(t for t in tags if ask(partial(registry.digest, target.language, t)) != served.digest)
+            unserved = tuple(t for t in tags if ask(partial(registry.digest, target.language, t)) != served.tagged)
         facts[target.id] = Facts(
             state=store.get(target.id),
             held=tuple(held.get(build_id, ())),

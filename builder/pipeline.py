@@ -1,25 +1,28 @@
 """The run as a pipeline of stages, each taking what the one before it gave:
 
-    render → identify → decide → build → test → publish (and attest) → report
+    render → identify → decide → build → test → publish (by digest, and attest) → index → report
 
 render writes each image's Dockerfile and context; identify gives each its build inputs (so its
 build id); decide gathers the facts about each image once and decides what to do with it
 (builder.decide); build, test and publish carry out their part of each decision and return what
-they did as outcomes, which the next stage takes (an image that failed goes no further); report
-writes the table. `plan` stops after decide and changes nothing."""
+they did as outcomes, which the next stage takes (an image that failed goes no further); index
+points the tags at an index of each image's platforms once they all passed; report writes the
+table. `plan` stops after decide and changes nothing; `index` alone (assemble) points the tags
+at what the platforms' jobs pushed by digest."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
-from builder import attest, bases, build, buildid, decide, ledger, publish, render, report, smoketest
+from builder import attest, bases, build, buildid, decide, labels, ledger, publish, render, report, smoketest
 from builder.buildid import Inputs
-from builder.decide import Decision, Kind
-from builder.errors import BuildError, HostError, SmokeTestError
-from builder.platforms import AMD64
+from builder.decide import Decision, Facts, Kind
+from builder.errors import BuildError, HostError, PublishError, SmokeTestError
 from builder.run import Outcome, Outcomes, Run
 from builder.seams import Engine
-from builder.targets import Target
+from builder.state import State
+from builder.targets import Target, full_tags
 
 
 def render_stage(run: Run, *, write: bool = True) -> dict[str, render.Rendered]:
@@ -119,9 +122,10 @@ def test_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -> l
     return run.each("test", one, publishable(decisions), earlier)
 
 
-def publish_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -> list[Outcome]:
-    """Push what passed and the registry does not serve yet, tag by tag, and mend the tags of what
-    it serves under some tags only."""
+def publish_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes, *, tags: bool = True) -> list[Outcome]:
+    """Push what passed and the registry does not hold yet, each image by digest under its own tag,
+    with its SBOM and provenance; then (unless only by digest: the nightly's platform jobs) point
+    the tags of each language version's variant whose every platform passed (index_stage)."""
     run.start_registry()
     try:
         run.registry.ping()
@@ -133,22 +137,133 @@ def publish_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -
         if down:
             raise down
         target = decision.target
-        if target.platform != AMD64:  # a tag serves one image today: an index of platforms comes next
-            return f"not pushed: the registry's tags serve linux/amd64 images only, for now ({target.platform.name})"
-        if decision.kind is Kind.PUBLISHED:  # attached, unless its record says not (a run stopped before)
+        if decision.published:  # attached, unless its record says not (a run stopped before)
             attested = attach(run, target, pull=False)  # a fresh machine takes what the registry holds
             return None if attested else "already published, unchanged"
-        if decision.published:
-            fetch(run, target.id)  # tags to mend: pushing them needs the image here
         with run.log.file(target.id) as log_file:
             state, pointed = publish.publish(run.engine, target, run.store, run.registry, log_file)
-        moments = [ledger.Entry(tag, digest, state.build_id, ledger.now()) for tag, digest in pointed]
+        moments = [ledger.Entry(t, d, state.build_id, ledger.now(), target.platform.name) for t, d in pointed]
         ledger.append(run.registry, target.language, target.version.version, moments)
         attested = attach(run, target)
-        return None if pointed or attested else "already published, unchanged"
+        return None if pointed or attested else "already pushed, unchanged"
 
     # a failed push leaves the other images' pushes alone: no image needs another one pushed
-    return run.each(f"push to {run.registry.host}", one, publishable(decisions), earlier, parents_first=False)
+    pushes = run.each(f"push to {run.registry.host}", one, publishable(decisions), earlier, parents_first=False)
+    if not tags:
+        return pushes
+    return pushes + index_stage(run, decisions, earlier + pushes)
+
+
+def index_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -> list[Outcome]:
+    """Point the tags of each language version's variant (its images on every platform this run
+    works on) at an index of its platforms' images, once every one of them has passed and is pushed
+    (the platforms it does not work on keep their entries). A platform that failed leaves the tags
+    as they were."""
+    groups: dict[tuple[str, str, str], list[Decision]] = {}
+    for decision in publishable(decisions):
+        groups.setdefault(_image(decision.target), []).append(decision)
+
+    def one(lead: Decision) -> str | None:
+        group = groups[_image(lead.target)]
+        failed = [d.target.id for d in group if earlier.failure(d.target.id)]
+        if failed:
+            raise PublishError(f"tags not moved: {', '.join(failed)} failed; they serve what they served")
+        states = [run.store.get(d.target.id) for d in group if d.kind is not Kind.PUBLISHED]
+        if not states:
+            return "already published, unchanged"
+        by_id = {d.target.id: d.target for d in group}
+        return _point(run, [publish.Pushed(by_id[s.id], s.digest, s.tags, s.build_id) for s in states])
+
+    # each group's first image that did not fail speaks for it (a group whose every image failed has nothing to say)
+    leads = [
+        next(d for d in g if not earlier.failure(d.target.id)) for g in groups.values() if not all_failed(g, earlier)
+    ]
+    outcomes = run.each("index", one, leads, earlier, parents_first=False)
+    return _each_platform(
+        run, outcomes, {d.target.id: [m.target for m in groups[_image(d.target)]] for d in leads}, earlier
+    )
+
+
+def assemble(run: Run) -> list[Outcome]:
+    """`index`, the nightly's last job: point the tags of each language version's variant at an
+    index of its images on every platform selected, found in the registry by their build id under
+    their own tags, where the platforms' jobs pushed them by digest (`push --by-digest`); tags whose
+    images are not all there are left as they were."""
+    run.start_registry()
+    inputs = identify_stage(run, render_stage(run, write=False), None)
+    groups: dict[tuple[str, str, str], list[Target]] = {}
+    for target in run.targets:
+        groups.setdefault(_image(target), []).append(target)
+
+    def one(lead: Decision) -> str | None:
+        images, missing = [], []
+        for target in groups[_image(lead.target)]:
+            build_id = inputs[target.id].build_id
+            found = ledger.own_image(
+                run.registry,
+                target.language,
+                version=target.version.version,
+                suffix=target.suffix,
+                platform=target.platform,
+                build_id=build_id,
+            )
+            if found is None:
+                missing.append(target.platform.name)
+                continue
+            version = found[1].labels.get(labels.VERSION, "")
+            images.append(publish.Pushed(target, found[1].digest, full_tags(target, version), build_id))
+        if missing:
+            raise PublishError(
+                f"tags not moved: no image of this build pushed for {', '.join(missing)} (its job failed or never ran)"
+            )
+        return _point(run, images)
+
+    leads = [Decision(g[0], Kind.PUSH, (), inputs[g[0].id], Facts(State(g[0].id))) for g in groups.values()]
+    outcomes = run.each("index", one, leads, parents_first=False)
+    return _each_platform(run, outcomes, {g[0].id: g for g in groups.values()}, Outcomes())
+
+
+def _each_platform(
+    run: Run, outcomes: list[Outcome], groups: dict[str, list[Target]], earlier: Outcomes
+) -> list[Outcome]:
+    """The outcome of pointing a group's tags (its lead's) is each of its images' (but those that
+    failed before: their records keep their own failure)."""
+    out = []
+    for outcome in outcomes:
+        others = [t.id for t in groups[outcome.target] if t.id != outcome.target and not earlier.failure(t.id)]
+        out += [outcome, *(run.record(dataclasses.replace(outcome, target=other)) for other in others)]
+    return out
+
+
+def all_failed(group: list[Decision], earlier: Outcomes) -> bool:
+    return all(earlier.failure(d.target.id) for d in group)
+
+
+def _image(target: Target) -> tuple[str, str, str]:
+    """What one tag names on every platform: a language version's variant."""
+    return target.language, target.version.version, target.variant
+
+
+def _point(run: Run, images: list[publish.Pushed]) -> str | None:
+    """Point the tags of images (one language version's variant, by platform) at an index of them;
+    each image's record (where this machine has it) and the ledger take the tags moved."""
+    lead = images[0].target
+    with run.log.file(lead.id) as log_file:
+        moved = publish.point(run.registry, lead.language, images, log_file)
+    moments = []
+    repository = run.registry.repository(lead.language)
+    for image in images:
+        moments += [
+            ledger.Entry(tag, image.digest, image.build_id, ledger.now(), image.target.platform.name, moved[tag])
+            for tag in image.tags
+            if tag in moved
+        ]
+        state = run.store.get(image.target.id)
+        if state.digest == image.digest:
+            pushed = {**state.pushed, **{f"{repository}:{tag}": image.digest for tag in image.tags}}
+            run.store.put(state.evolve(pushed=pushed, index=moved.get(image.tags[0], state.index)))
+    ledger.append(run.registry, lead.language, lead.version.version, moments)
+    return None if moved else "every tag serves an index of these images already"
 
 
 def attach(run: Run, target: Target, *, pull: bool = True) -> bool:
@@ -156,7 +271,7 @@ def attach(run: Run, target: Target, *, pull: bool = True) -> bool:
     they are attached to it already (or, not to pull, the image is not here); whether it did."""
     state = run.store.get(target.id)
     repository = run.registry.repository(target.language)
-    digest = state.pushed.get(f"{repository}:{state.tags[0]}") if state.tags else None
+    digest = state.digest
     done = f"{repository}@{digest}"  # attachments are the repository's: the same image elsewhere has none
     if not digest or state.attested == done or not (pull or run.engine.image_id(state.image_id)):
         return False
@@ -186,9 +301,9 @@ def fetch(run: Run, target_id: str) -> None:
     (a run image's pair test needs its dev image), by what its record says was pushed."""
     with run.one_at_a_time:
         state = run.store.get(target_id)
-        if not (state.passed and state.pushed) or run.engine.image_id(state.image_id):
+        if not (state.passed and state.digest and state.pushed) or run.engine.image_id(state.image_id):
             return
-        reference = next(iter(state.pushed))
+        reference = f"{next(iter(state.pushed)).rsplit(':', 1)[0]}@{state.digest}"  # this platform's
         with run.log.step(target_id, f"pull {reference}"):
             run.engine.pull(reference, run.registry.auth)  # the same image id: a registry keeps the config as it is
 
@@ -203,15 +318,20 @@ def plan(run: Run) -> dict[str, Decision]:
     return decide_stage(run, identify_stage(run, rendered, engine), engine, record=False)
 
 
-def execute(run: Run, command: str, *, compare_fat: bool = False) -> Outcomes:
+def execute(run: Run, command: str, *, compare_fat: bool = False, by_digest: bool = False) -> Outcomes:
     """Run command's stages over run's targets; what they did, image by image. `report` only
-    writes the table, but with compare_fat, which builds the fat comparators first."""
+    writes the table, but with compare_fat, which builds the fat comparators first; by_digest,
+    `push` and `all` push each image by digest and leave the tags to `index`."""
     if command == "report" and not compare_fat:
         report_stage(run)
         return Outcomes()
+    if command == "index":
+        return Outcomes(tuple(assemble(run)))
     rendered = render_stage(run)
     if command == "render":
         return Outcomes()
+    if command in ("push", "all"):
+        run.start_registry()  # before deciding: what it serves decides what is published
     decisions = decide_stage(run, identify_stage(run, rendered, run.engine), run.engine, record=True)
     if command == "report":
         decisions = {key: decision for key, decision in decisions.items() if decision.target.comparator}
@@ -221,6 +341,6 @@ def execute(run: Run, command: str, *, compare_fat: bool = False) -> Outcomes:
     if command in ("test", "all"):
         outcomes += test_stage(run, decisions, outcomes)
     if command in ("push", "all"):
-        outcomes += publish_stage(run, decisions, outcomes)
+        outcomes += publish_stage(run, decisions, outcomes, tags=not by_digest)
     report_stage(run)
     return outcomes

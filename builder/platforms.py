@@ -75,9 +75,13 @@ def chosen(asked: list[str], catalog: list[str]) -> list[Platform]:
     names = [name for said in asked for name in said.split(",") if name]
     if "all" in names:
         names = [name for name in PLATFORMS if name in catalog]
-    unknown = [name for name in names if name not in PLATFORMS]
-    if unknown:
-        raise SelectionError(
-            f"--platform {', '.join(unknown)}: not a platform birdhouse builds ({', '.join(PLATFORMS)}, or all)"
-        )
-    return [PLATFORMS[name] for name in dict.fromkeys(names)]
+    return [named(name) for name in dict.fromkeys(names)]
+
+
+def named(name: str | None) -> Platform:
+    """The platform name says (linux/arm64), else the host's own."""
+    if not name:
+        return native()
+    if name not in PLATFORMS:
+        raise SelectionError(f"--platform {name}: not a platform birdhouse builds ({', '.join(PLATFORMS)}, or all)")
+    return PLATFORMS[name]

@@ -1,13 +1,18 @@
-"""Publish stage: push each tested image once, by its first tag missing there, then point its other
-tags at that manifest through the registry's API (no layer moves again); retry only transient
-failures; read each digest back from the registry and check it is the one pushed."""
+"""Publish stage: push each tested image once, by digest, under its own tag (which never moves:
+builder.ledger.immutable_tag); then, once every platform's image of a language version's variant
+has passed and is pushed, point the tags people use at an OCI image index of them, keeping the
+entries of the platforms this run did not build. Retry only transient failures; read each digest
+back from the registry and check it is the one pushed."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from typing import Any
 
 from builder import labels, ledger
 from builder.errors import PublishError, SmokeTestError
+from builder.platforms import PLATFORMS
 from builder.registry import retrying
 from builder.seams import Engine, Registry
 from builder.state import State, Store
@@ -23,54 +28,81 @@ def publish(
     *,
     attempts: int = 16,  # a docker push is several requests, and each attempt needs them all
 ) -> tuple[State, list[tuple[str, str]]]:
-    """Push target's tested image under each of its tags, longest tag first, then under its own
-    immutable tag (ledger.immutable_tag), and check each digest; a tag that already serves an image
-    of the same build id is left as it is, and the image moves once: the other tags are pointed at
-    its manifest. Returns the state, whose `pushed` holds every tag, and the tags this publish
-    pointed, with their digest. Run again after a stop, it finishes what is missing."""
+    """Push target's tested image under its own tag (unless the registry holds it already) and
+    check the digest the registry serves there. Returns the state, whose `digest` is the image's
+    manifest, and the tag this push pointed, with that digest (none if it was there)."""
     state = store.get(target.id)
     if not state.passed:
         failed = ", ".join(t.name for t in state.tests if not t.ok) or "not tested"
         raise SmokeTestError(f"{target.id}: not pushed: its tests did not pass ({failed})")
+    if state.digest and registry.descriptor(target.language, state.digest) is not None:
+        return store.put(state.evolve(error="")), []  # pushed before (or the registry's record of it)
     repository = registry.repository(target.language)
-    pushed: dict[str, str] = {}
-    compressed = 0
-    pointed: list[tuple[str, str]] = []
-    for tag in state.tags:
-        reference = f"{repository}:{tag}"
-        if reference in state.pushed and registry.digest(target.language, tag) == state.pushed[reference]:
-            pushed[reference], compressed = state.pushed[reference], state.compressed
-            continue  # it still serves what this image's last push left there
-        served = registry.served(target.language, tag)
-        if served and state.build_id and served.labels.get(labels.BUILD_ID) == state.build_id:
-            pushed[reference], compressed = served.digest, served.compressed
-            continue
-        moved = next((d for d in pushed.values() if d), None)  # this image's manifest, already there
-        for attempt in retrying(attempts):
-            with attempt:
-                if moved:
-                    digest = registry.tag(target.language, moved, tag)
-                    log_file.write(f"{reference}: tagged {moved}\n")
-                else:
-                    engine.tag(state.image_id, repository, tag)
-                    digest = engine.push(repository, tag, log_file, registry.auth)
-                served = registry.served(target.language, tag)
-        if served is None or served.digest != digest:
-            serves = served.digest if served else "nothing"
-            raise PublishError(f"{repository}:{tag}: pushed {digest}, but the registry serves {serves}")
-        pushed[reference], compressed = digest, served.compressed
-        pointed.append((tag, digest))
-    digest = pushed[f"{repository}:{state.tags[0]}"]
     # the day it was built (a run image's created label is the time its packages fix: builder.reproduce)
     created = state.finished or (engine.inspect(state.image_id)["Config"].get("Labels") or {}).get(labels.CREATED, "")
-    if created:  # its own tag, which never moves
-        own = ledger.immutable_tag(
-            registry, target.language, version=state.version, created=created, suffix=target.suffix, digest=digest
-        )
-        if registry.digest(target.language, own) != digest:
-            for attempt in retrying(attempts):
-                with attempt:
-                    registry.tag(target.language, digest, own)
-            pointed.append((own, digest))
-        pushed[f"{repository}:{own}"] = digest
-    return store.put(state.evolve(pushed=pushed, compressed=compressed, error="")), pointed
+    own, served = ledger.immutable_tag(
+        registry,
+        target.language,
+        version=state.version,
+        created=created or ledger.now(),
+        suffix=target.suffix,
+        image_id=state.image_id,
+        platform=target.platform,
+    )
+    pointed = []
+    if served is None:
+        for attempt in retrying(attempts):
+            with attempt:
+                engine.tag(state.image_id, repository, own)
+                digest = engine.push(repository, own, log_file, registry.auth)
+                served = registry.served(target.language, own, target.platform)
+        if served is None or served.digest != digest:
+            serves = served.digest if served else "nothing"
+            raise PublishError(f"{repository}:{own}: pushed {digest}, but the registry serves {serves}")
+        pointed.append((own, digest))
+    pushed = {f"{repository}:{own}": served.digest}
+    state = state.evolve(digest=served.digest, pushed=pushed, compressed=served.compressed, error="")
+    return store.put(state), pointed
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """One platform's image of a tag, pushed by digest."""
+
+    target: Target
+    digest: str  # its manifest's
+    tags: tuple[str, ...]  # all of them, the longest first (targets.full_tags)
+    build_id: str
+
+
+def point(registry: Registry, language: str, images: list[Pushed], log_file: io.TextIOBase) -> dict[str, str]:
+    """Point each tag of images (the platforms of one language version's variant) at an index
+    naming them by platform, and the images of other platforms the tag served before; tag -> the
+    index's digest, for the tags moved."""
+    descriptors: dict[str, dict[str, Any]] = {}
+    for image in images:
+        found = registry.descriptor(language, image.digest)
+        if found is None:
+            where = f"{registry.repository(language)}@{image.digest} ({image.target.id})"
+            raise PublishError(f"{where}: the registry does not serve it")
+        platform = image.target.platform
+        descriptors[image.target.id] = found | {
+            "platform": {"architecture": platform.architecture, "os": platform.name.split("/")[0]}
+        }
+    order = list(PLATFORMS)
+    moved = {}
+    for tag in dict.fromkeys(tag for image in images for tag in image.tags):  # the longest first
+        index, entries = registry.entries(language, tag)
+        new = {i.target.platform.name: descriptors[i.target.id] for i in images if tag in i.tags}
+        merged = entries | new
+        if index and all(entries.get(name, {}).get("digest") == d["digest"] for name, d in new.items()):
+            continue  # an index that names these images already
+        manifests = [merged[name] for name in sorted(merged, key=lambda n: order.index(n) if n in order else 99)]
+        for attempt in retrying(16):
+            with attempt:
+                digest = registry.put_index(language, tag, manifests)
+        if not digest or registry.digest(language, tag) != digest:
+            raise PublishError(f"{registry.repository(language)}:{tag}: its index was not taken")
+        log_file.write(f"{registry.repository(language)}:{tag}: index {digest} ({', '.join(sorted(merged))})\n")
+        moved[tag] = digest
+    return moved

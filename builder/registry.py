@@ -17,6 +17,7 @@ import requests
 import tenacity
 
 from builder.errors import HostError, PublishError, TransientError
+from builder.platforms import AMD64, Platform
 from builder.seams import Registry, Served
 
 logger = logging.getLogger("birdhouse.registry")
@@ -73,6 +74,8 @@ MANIFEST_TYPES = ", ".join(
     )
 )
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+INDEXES = (OCI_INDEX, "application/vnd.docker.distribution.manifest.list.v2+json")
 OCI_EMPTY = "application/vnd.oci.empty.v1+json"
 _local = threading.local()
 
@@ -186,38 +189,69 @@ class RegistryClient:
         raise HostError(f"the registry at {self.host} does not answer ({reason}): `make setup` starts the "
                         "embedded one; or check BIRDHOUSE_REGISTRY")  # fmt: skip
 
-    def served(self, language: str, tag: str) -> Served | None:
-        """What the registry serves for language:tag (None if nothing): one manifest and its config."""
+    def served(self, language: str, tag: str, platform: Platform = AMD64) -> Served | None:
+        """What the registry serves for language:tag on platform (None if nothing): the image its
+        index names for the platform, or the one image it serves if that is the platform's."""
         response = self._request(language, f"manifests/{tag}")
         if response is None:
             return None
+        index = ""
+        if response.headers.get("Content-Type") in INDEXES:
+            index = response.headers.get("Docker-Content-Digest") or ""
+            entry = self._entries(response.json()).get(platform.name)
+            response = self._request(language, f"manifests/{entry['digest']}") if entry else None
+            if response is None:
+                return None
         manifest = response.json()
         config = (manifest.get("config") or {}).get("digest") or ""
         blob = self._request(language, f"blobs/{config}", accept="*/*") if config else None
+        body = blob.json() if blob else {}
+        if not index and body.get("architecture", platform.architecture) != platform.architecture:
+            return None  # one image, another platform's
         parts = [manifest.get("config", {}), *manifest.get("layers", [])]
         return Served(
             digest=response.headers.get("Docker-Content-Digest") or "",
             compressed=sum(int(part.get("size", 0)) for part in parts),
             image_id=config,
-            labels=((blob.json().get("config") or {}).get("Labels") or {}) if blob else {},
+            labels=(body.get("config") or {}).get("Labels") or {},
+            index=index,
         )
+
+    @staticmethod
+    def _entries(index: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """An index's images by platform (linux/arm64)."""
+        return {
+            f"{(m.get('platform') or {}).get('os')}/{(m.get('platform') or {}).get('architecture')}": m
+            for m in index.get("manifests", [])
+        }
+
+    def entries(self, language: str, tag: str) -> tuple[str, dict[str, dict[str, Any]]]:
+        """What language:tag serves, as the descriptors of an index by platform: its index's (and the
+        index's digest), or one image's as the entry of the platform its config says (and "")."""
+        response = self._request(language, f"manifests/{tag}")
+        if response is None:
+            return "", {}
+        digest = response.headers.get("Docker-Content-Digest") or ""
+        kind = response.headers.get("Content-Type", "")
+        if kind in INDEXES:
+            return digest, self._entries(response.json())
+        config = (response.json().get("config") or {}).get("digest")
+        blob = self._request(language, f"blobs/{config}", accept="*/*") if config else None
+        body = blob.json() if blob else {}
+        platform = {"architecture": body.get("architecture", "amd64"), "os": body.get("os", "linux")}
+        descriptor = {"mediaType": kind, "digest": digest, "size": len(response.content), "platform": platform}
+        return "", {f"{platform['os']}/{platform['architecture']}": descriptor}
+
+    def put_index(self, language: str, tag: str, manifests: list[dict[str, Any]]) -> str:
+        """Point tag at an OCI image index of manifests (descriptors with their platform); its digest."""
+        body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}, indent=1).encode()
+        put = self._request(language, f"manifests/{tag}", method="PUT", headers={"Content-Type": OCI_INDEX}, data=body)
+        return (put.headers.get("Docker-Content-Digest") if put is not None else None) or ""
 
     def digest(self, language: str, tag: str) -> str | None:
         """The digest of the manifest the registry serves for language:tag (a HEAD: no body read)."""
         response = self._request(language, f"manifests/{tag}", method="HEAD")
         return response.headers.get("Docker-Content-Digest") if response is not None else None
-
-    def tag(self, language: str, digest: str, tag: str) -> str:
-        """Point tag at the manifest the registry serves as digest (no layer moves: one manifest
-        read, one written); the digest it then serves under tag."""
-        manifest = self._request(language, f"manifests/{digest}")
-        if manifest is None:
-            raise PublishError(f"{self.repository(language)}@{digest}: the registry does not serve it")
-        kind = manifest.headers.get("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
-        put = self._request(
-            language, f"manifests/{tag}", method="PUT", headers={"Content-Type": kind}, data=manifest.content
-        )
-        return (put.headers.get("Docker-Content-Digest") if put is not None else None) or ""
 
     def tags(self, language: str) -> list[str]:
         """Every tag of the language's repository."""

@@ -22,7 +22,7 @@ class Row:
     variant: str
     version: str
     tags: tuple[str, ...]
-    digest: str
+    digest: str  # this platform's image
     size: int
     compressed: int
     floor: int
@@ -35,6 +35,7 @@ class Row:
     decision: str = ""  # what the last run decided (builder.decide), and why
     outcomes: dict[str, str] = field(default_factory=dict)  # stage -> what it last did
     platform: str = "linux/amd64"
+    index: str = ""  # the index its tags serve, naming it for its platform
 
     @property
     def overhead(self) -> float | None:
@@ -68,7 +69,7 @@ def rows(targets: list[Target], states: dict[str, State]) -> list[Row]:
                 variant=target.variant,
                 version=state.version or target.version.version,
                 tags=state.tags or target.tags,
-                digest=next(iter(state.pushed.values()), ""),
+                digest=state.digest or next(iter(state.pushed.values()), ""),
                 size=state.size,
                 compressed=state.compressed,
                 floor=state.floor,
@@ -83,6 +84,7 @@ def rows(targets: list[Target], states: dict[str, State]) -> list[Row]:
                 decision=state.decision,
                 outcomes=state.outcomes,
                 platform=target.platform.name,
+                index=state.index,
             )
         )
     return out
@@ -109,6 +111,7 @@ COLUMNS = (
     "image",
     "version",
     "tags",
+    "index",
     "size",
     "compressed",
     "floor",
@@ -125,6 +128,7 @@ def cells(row: Row) -> tuple[str, ...]:
         row.id,
         row.version,
         ", ".join(row.tags),
+        row.index.removeprefix("sha256:")[:12] or "-",
         mb(row.size),
         mb(row.compressed),
         mb(row.floor),

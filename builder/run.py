@@ -208,18 +208,18 @@ class Run:
                 with self.log.fold(f"{target.id}: the end of its {stage} log"):
                     self.log.info("  " + error.log.strip().replace("\n", "\n  "))
             self.log.info(f"  log: {self.out / 'logs' / (target.id + '.log')}")
-            return self._record(Outcome(target.id, stage, Status.FAILED, str(error), error))
+            return self.record(Outcome(target.id, stage, Status.FAILED, str(error), error))
         status = Status.UNCHANGED if step.note else Status.DONE
-        return self._record(Outcome(target.id, stage, status, step.note))
+        return self.record(Outcome(target.id, stage, status, step.note))
 
     def _skipped(self, stage: str, decision: Decision, cause: Outcome) -> Outcome:
         """An image whose parent failed: skipped, with the exit code of the parent's failure."""
         self.log.info(f"- {decision.target.id:<24} {stage}: skipped: {decision.reason}")
         kind = type(cause.error) if cause.error else BuildError
         error = kind(f"{decision.target.id}: skipped: {decision.reason}")
-        return self._record(Outcome(decision.target.id, stage, Status.SKIPPED, f"skipped: {decision.reason}", error))
+        return self.record(Outcome(decision.target.id, stage, Status.SKIPPED, f"skipped: {decision.reason}", error))
 
-    def _record(self, outcome: Outcome) -> Outcome:
+    def record(self, outcome: Outcome) -> Outcome:
         """The image's record takes the outcome, and a failure's message; a stage that passes clears
         the error it left before, and a new build every error."""
         stage = outcome.stage.split(maxsplit=1)[0]

@@ -32,7 +32,9 @@ class State:
     tests: tuple[CheckResult, ...] = ()
     tested_image: str = ""  # the image the tests ran on
     tests_digest: str = ""  # smoketest.tests_digest: the tests they were
-    pushed: dict[str, str] = field(default_factory=dict)  # reference -> digest
+    pushed: dict[str, str] = field(default_factory=dict)  # reference -> this image's digest
+    digest: str = ""  # this image's manifest in the registry (pushed by digest, under its own tag)
+    index: str = ""  # the index its first tag serves, which names this image for its platform
     started: str = ""  # when its build started and finished (UTC, ISO 8601): its provenance
     finished: str = ""
     attested: str = ""  # repository@digest its SBOM and provenance are attached to (builder.attest)

@@ -31,9 +31,9 @@ class Verdict:
 def verify(run: Run, language: str, tag: str) -> Verdict:
     """Rebuild language:tag's run image (nocache) on run's engine; BuildError naming what differs."""
     reference = f"{run.registry.repository(language)}:{tag}"
-    served = run.registry.served(language, tag)
+    served = run.registry.served(language, tag, run.catalog.platform)
     if served is None:
-        raise SelectionError(f"{reference}: the registry serves no such image")
+        raise SelectionError(f"{reference}: the registry serves no {run.catalog.platform.name} image")
     target_id = served.labels.get(labels.ID, "")
     target = next((t for t in expand(run.catalog) if t.id == target_id), None)
     if target is None:

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -24,6 +25,7 @@ from builder.catalog import load
 from builder.engine import DockerEngine
 from builder.errors import HostError
 from builder.platforms import PLATFORMS
+from builder.registry import OCI_INDEX
 
 ROOT = Path(__file__).resolve().parents[2]
 SESSION = f"birdhouse-test-{secrets.token_hex(3)}"
@@ -74,6 +76,10 @@ def registry(engine: DockerEngine) -> Iterator[str]:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def platform_of(descriptor: dict[str, Any]) -> str:
+    return f"{descriptor['platform']['os']}/{descriptor['platform']['architecture']}"
+
+
 @dataclass(frozen=True)
 class Names:
     """Where one test's images go: local names and a registry namespace, both its own."""
@@ -83,14 +89,26 @@ class Names:
     out: Path
     registry: str
 
-    def pushed(self, language: str, tag: str) -> str | None:
-        """The digest the registry serves for language:tag, if any."""
-        response = requests.head(
+    def pushed(self, language: str, tag: str, platform: str = "linux/amd64") -> str | None:
+        """The digest of the image the registry serves for language:tag on platform (its index's
+        entry), if any."""
+        index = self.index(language, tag)
+        if index is None:
+            return None
+        return next((m["digest"] for m in index["manifests"] if platform_of(m) == platform), None)
+
+    def index(self, language: str, tag: str) -> dict[str, Any] | None:
+        """The OCI image index the registry serves for language:tag, if any."""
+        response = requests.get(
             f"http://{self.registry}/v2/{self.namespace}/{language}/manifests/{tag}",
-            headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+            headers={"Accept": OCI_INDEX},
             timeout=10,
         )
-        return response.headers.get("Docker-Content-Digest") if response.ok else None
+        if not response.ok:
+            return None
+        assert response.headers["Content-Type"] == OCI_INDEX, f"{language}:{tag} serves no index"
+        index: dict[str, Any] = response.json()
+        return index
 
     def reference(self, language: str, tag: str) -> str:
         return f"{self.registry}/{self.namespace}/{language}:{tag}"

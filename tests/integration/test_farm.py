@@ -157,7 +157,12 @@ def test_a_second_run_builds_and_pushes_nothing(
     report = report_of(names.out)
     for image in ("python-3.13-dev", "python-3.13-run"):
         assert report[image]["decision"] == "published: already published"
-        assert report[image]["outcomes"] == {"build": "unchanged", "test": "unchanged", "push": "unchanged"}
+        assert report[image]["outcomes"] == {
+            "build": "unchanged",
+            "test": "unchanged",
+            "push": "unchanged",
+            "index": "unchanged",
+        }
         assert report[image]["digest"] == first[image]["digest"]
     capsys.readouterr()
 
@@ -175,5 +180,10 @@ def test_a_second_run_builds_and_pushes_nothing(
     assert main(["all", "--out", str(fresh), "python-3.13-*"]) == 0
     report = report_of(fresh)
     for image in ("python-3.13-dev", "python-3.13-run"):
-        assert report[image]["outcomes"] == {"build": "unchanged", "test": "unchanged", "push": "unchanged"}
+        assert report[image]["outcomes"] == {
+            "build": "unchanged",
+            "test": "unchanged",
+            "push": "unchanged",
+            "index": "unchanged",
+        }
         assert report[image]["passed"] and report[image]["digest"] == first[image]["digest"]

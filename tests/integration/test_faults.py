@@ -19,7 +19,8 @@ import requests
 from builder import attest, ledger
 from builder.cli import main
 from builder.engine import DockerEngine
-from builder.registry import RegistryClient
+from builder.platforms import AMD64
+from builder.registry import OCI_INDEX, RegistryClient
 from builder.state import Store
 
 from .conftest import ROOT, Names
@@ -40,7 +41,7 @@ def served(registry: str, namespace: str, language: str) -> dict[str, str]:
             continue
         response = requests.head(
             f"http://{registry}/v2/{namespace}/{language}/manifests/{tag}",
-            headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+            headers={"Accept": f"{OCI_INDEX}, application/vnd.docker.distribution.manifest.v2+json"},
             timeout=10,
         )
         out[tag] = response.headers["Docker-Content-Digest"]
@@ -63,10 +64,12 @@ def test_a_publish_through_faults_is_exact(engine: DockerEngine, names: Names, m
     assert sum(proxy.faults.values()) > 10, proxy.faults  # it did fail, and often
     assert served(names.registry, faulty, "python") == clean  # tag for tag, digest for digest
     recorded = ledger.read(RegistryClient(names.registry, faulty), "python", "3.13")
-    assert {(entry.tag, entry.digest) for entry in recorded} == set(clean.items())  # and the ledger says so, once each
+    assert {(entry.tag, entry.index or entry.digest) for entry in recorded} == set(
+        clean.items()
+    )  # the ledger, once each
     assert len(recorded) == len(clean)
     for tag in ("3.13", "3.13-dev"):  # and what travels with each image is there too
-        assert attest.read(RegistryClient(names.registry, faulty), "python", tag, "sbom")
+        assert attest.read(RegistryClient(names.registry, faulty), "python", tag, "sbom", AMD64)
 
 
 def test_a_registry_that_is_down_fails_fast_in_a_sentence(

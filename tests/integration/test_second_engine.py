@@ -96,7 +96,7 @@ def test_another_engine_takes_what_is_published_and_builds_only_what_changed(
     for image in PYTHON:
         state = Store(fresh / "state").get(image)
         assert state.decision == "published: already published", state.decision
-        assert state.outcomes == {"build": "unchanged", "test": "unchanged", "push": "unchanged"}
+        assert state.outcomes == {"build": "unchanged", "test": "unchanged", "push": "unchanged", "index": "unchanged"}
     assert other.image_id(base) is None  # nothing bootstrapped, built or pulled
     assert other.image_ids("dev.birdhouse.id") == []
 
@@ -106,7 +106,7 @@ def test_another_engine_takes_what_is_published_and_builds_only_what_changed(
     assert main(["all", "--catalog", str(catalog_copy), "--out", str(fresh), "python-3.13-*"]) == 0
     dev, run = (Store(fresh / "state").get(image) for image in PYTHON)
     assert dev.decision == "published: already published" and run.decision == "build: template changed"
-    assert run.outcomes == {"build": "done", "test": "done", "push": "done"}
+    assert run.outcomes == {"build": "done", "test": "done", "push": "done", "index": "done"}
     assert other.image_id(dev.image_id)  # pulled there, for the run image's pair test
     assert other.image_id(base)  # bootstrapped on the engine DOCKER_HOST names
     assert run.passed and other.image_id(run.image_id)

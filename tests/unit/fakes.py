@@ -13,13 +13,14 @@ import json
 import tarfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from builder import labels as names
 from builder.catalog import Catalog
 from builder.errors import BuildError, HostError, TransientError
+from builder.platforms import AMD64, Platform
 from builder.seams import RunResult, Served
 from builder.smoketest import ANY_UID, NONROOT
 
@@ -37,6 +38,7 @@ def _digest(manifest: dict[str, Any]) -> str:
 class Image:
     labels: dict[str, str]
     size: int = 50_000_000
+    architecture: str = "amd64"
 
 
 @dataclass
@@ -48,6 +50,8 @@ class FakeRegistry:
     password: str | None = None
     down: bool = False
     manifests: dict[tuple[str, str], Served] = field(default_factory=dict)  # (language, tag) -> what it serves
+    indexes: dict[tuple[str, str], dict[str, dict[str, Any]]] = field(default_factory=dict)  # -> platform -> entry
+    architectures: dict[str, str] = field(default_factory=dict)  # an image's digest -> its config's (default amd64)
     asked: list[str] = field(default_factory=list)
     tagged: list[str] = field(default_factory=list)  # language:tag, pointed at a manifest there
     documents: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # other manifests (ledgers)
@@ -75,18 +79,49 @@ class FakeRegistry:
         if self.down:
             raise HostError(f"the registry at {self.host} does not answer (connection refused)")
 
-    def served(self, language: str, tag: str) -> Served | None:
+    def served(self, language: str, tag: str, platform: Platform = AMD64) -> Served | None:
         self._answer(f"{language}/manifests/{tag}")
-        return self.manifests.get((language, tag))
+        if (language, tag) in self.indexes:
+            entry = self.indexes[(language, tag)].get(platform.name)
+            image = self._image(language, entry["digest"]) if entry else None
+            return replace(image, index=_digest(self.indexes[(language, tag)])) if image else None
+        served = self.manifests.get((language, tag))
+        if served and self.architectures.get(served.digest, "amd64") != platform.architecture:
+            return None
+        return served
+
+    def _image(self, language: str, digest: str) -> Served | None:
+        return next((s for (lang, _), s in self.manifests.items() if lang == language and s.digest == digest), None)
 
     def digest(self, language: str, tag: str) -> str | None:
         self._answer(f"HEAD {language}/manifests/{tag}")
+        if (language, tag) in self.indexes:
+            return _digest(self.indexes[(language, tag)])
         served = self.manifests.get((language, tag))
         document = self.documents.get((language, tag))
         return served.digest if served else _digest(document) if document else None
 
+    def entries(self, language: str, tag: str) -> tuple[str, dict[str, dict[str, Any]]]:
+        self._answer(f"{language}/manifests/{tag}")
+        if (language, tag) in self.indexes:
+            return _digest(self.indexes[(language, tag)]), dict(self.indexes[(language, tag)])
+        served = self.manifests.get((language, tag))
+        if served is None:
+            return "", {}
+        architecture = self.architectures.get(served.digest, "amd64")
+        platform = {"architecture": architecture, "os": "linux"}
+        entry = {"mediaType": DOCKER_MANIFEST, "digest": served.digest, "size": 1234, "platform": platform}
+        return "", {f"linux/{architecture}": entry}
+
+    def put_index(self, language: str, tag: str, manifests: list[dict[str, Any]]) -> str:
+        self._answer(f"PUT {language}/manifests/{tag}")
+        self.indexes[(language, tag)] = {f"linux/{m['platform']['architecture']}": m for m in manifests}
+        self.manifests.pop((language, tag), None)
+        self.tagged.append(f"{language}:{tag}")
+        return _digest(self.indexes[(language, tag)])
+
     def tags(self, language: str) -> list[str]:
-        return sorted({tag for (lang, tag) in [*self.manifests, *self.documents] if lang == language})
+        return sorted({tag for (lang, tag) in [*self.manifests, *self.documents, *self.indexes] if lang == language})
 
     def blob(self, language: str, digest: str) -> bytes | None:
         return self.blobs.get(digest)
@@ -102,6 +137,7 @@ class FakeRegistry:
         return digest
 
     def descriptor(self, language: str, reference: str) -> dict[str, Any] | None:
+        self._answer(f"{language}/manifests/{reference}")
         served = next((s for (lang, tag), s in self.manifests.items() if reference in (tag, s.digest)), None)
         return {"mediaType": DOCKER_MANIFEST, "digest": served.digest, "size": 1234} if served else None
 
@@ -122,19 +158,14 @@ class FakeRegistry:
         return digest
 
     def delete(self, language: str, digest: str) -> None:
+        for key in [key for key, index in self.indexes.items() if key[0] == language and _digest(index) == digest]:
+            del self.indexes[key]
         for key in [key for key, served in self.manifests.items() if key[0] == language and served.digest == digest]:
             del self.manifests[key]
         for key in [
             key for key, document in self.documents.items() if key[0] == language and _digest(document) == digest
         ]:
             del self.documents[key]
-
-    def tag(self, language: str, digest: str, tag: str) -> str:
-        self._answer(f"PUT {language}/manifests/{tag}")
-        served = next(s for s in self.manifests.values() if s.digest == digest)
-        self.manifests[(language, tag)] = served
-        self.tagged.append(f"{language}:{tag}")
-        return digest
 
 
 @dataclass
@@ -219,8 +250,10 @@ class FakeEngine:
         self.references[reference] = self.add({})
 
     def pull(self, reference: str, auth: Mapping[str, str] | None = None) -> None:
-        repository, tag = reference.rsplit(":", 1)
-        served = self.registry.manifests.get((repository.rsplit("/", 1)[-1], tag))
+        repository, at, digest = reference.partition("@")  # by digest: that image
+        repository, _, tag = (repository if at else reference).rpartition(":")
+        language = repository.rsplit("/", 1)[-1]
+        served = self.registry._image(language, digest) if at else self.registry.served(language, tag)
         if served is None:
             raise HostError(f"cannot pull {reference}: not found")
         self.pulls.append(reference)
@@ -252,7 +285,9 @@ class FakeEngine:
         return self.add(dict(labels or {}))
 
     def stamp(self, image_id: str, labels: Mapping[str, str], log: io.TextIOBase, architecture: str = "amd64") -> str:
-        return self.add({**self.images[image_id].labels, **labels})
+        stamped = self.add({**self.images[image_id].labels, **labels})
+        self.images[stamped].architecture = architecture
+        return stamped
 
     def reproducible(self, image_id: str, labels: Mapping[str, str], architecture: str = "amd64") -> str:
         """As the engine's: its labels those given, the created one a fixed time, no revision; its
@@ -260,9 +295,11 @@ class FakeEngine:
         fixed = {k: v for k, v in labels.items() if k != "org.opencontainers.image.revision"}
         marks = {**self.images[image_id].labels, **fixed, names.CREATED: "2026-11-24T17:41:07Z"}
         if marks.get(names.ID) in self.unreproducible:
-            return self.add(marks)
-        same = "sha256:" + hashlib.sha256(json.dumps(marks, sort_keys=True).encode()).hexdigest()
-        self.images[same] = Image(marks)
+            made = self.add(marks)
+            self.images[made].architecture = architecture
+            return made
+        same = "sha256:" + hashlib.sha256(json.dumps([marks, architecture], sort_keys=True).encode()).hexdigest()
+        self.images[same] = Image(marks, architecture=architecture)
         return same
 
     # containers
@@ -283,7 +320,7 @@ class FakeEngine:
         (as the uid it runs as); the dev half of a pair test leaves an empty /out."""
         words = [*(entrypoint or []), *(command or [])]
         marks = self.images[self._resolve(image) or image].labels
-        language, version, _ = marks.get(names.ID, "").split("-")
+        language, version = marks.get(names.ID, "").split("-")[:2]
         entry = next(v for v in self.catalog.languages[language].versions if v.version == version)
         if extract:
             return RunResult(0, "", archive=b"")
@@ -307,4 +344,5 @@ class FakeEngine:
         self.pushes.append(f"{repository}:{tag}")
         served = Served(digest, 10_000_000, image_id, dict(self.images[image_id].labels))
         self.registry.manifests[(repository.rsplit("/", 1)[-1], tag)] = served
+        self.registry.architectures[digest] = self.images[image_id].architecture
         return digest

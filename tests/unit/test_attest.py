@@ -20,6 +20,7 @@ from builder import attest, catalog, ledger, packages, pipeline, sbom
 from builder.bases import base_image
 from builder.errors import PublishError
 from builder.log import Log
+from builder.platforms import AMD64
 from builder.run import Run
 from builder.seams import Served
 from builder.targets import expand, select
@@ -128,9 +129,9 @@ def test_attached_documents_are_read_back_by_tag(referrers: bool) -> None:
     assert (("python", tag) in registry.documents) is not referrers  # the tag scheme only without the API
     (manifest,) = registry.documents.values()
     assert manifest["subject"]["digest"] == SUBJECT.digest and manifest["artifactType"] == attest.SPDX
-    assert attest.read(registry, "python", "3.13", "sbom") == documents
+    assert attest.read(registry, "python", "3.13", "sbom", AMD64) == documents
     with pytest.raises(PublishError, match="has no att attached"):
-        attest.read(registry, "python", "3.13", "att")
+        attest.read(registry, "python", "3.13", "att", AMD64)
 
 
 def test_a_registry_that_does_not_take_an_attachment_fails_the_push() -> None:
@@ -155,11 +156,12 @@ def test_each_pushed_image_gets_its_sbom_and_provenance(sample: catalog.Catalog,
     for target_id, tag in (("node-18-run", "18"), ("node-18-dev", "18-dev")):
         written = attest.files(run.out, target_id)
         assert all(path.exists() for path in written.values())
-        spdx = attest.read(registry, "node", tag, "sbom")["sbom.spdx.json"]
+        spdx = attest.read(registry, "node", tag, "sbom", AMD64)["sbom.spdx.json"]
         assert spdx == written["sbom.spdx.json"].read_bytes()
-        envelope = json.loads(attest.read(registry, "node", tag, "att")["provenance.intoto.json"])
+        envelope = json.loads(attest.read(registry, "node", tag, "att", AMD64)["provenance.intoto.json"])
         statement = json.loads(base64.b64decode(envelope["payload"]))
-        assert "sha256:" + statement["subject"][0]["digest"]["sha256"] == registry.digest("node", tag)
+        served = registry.served("node", tag)
+        assert served and "sha256:" + statement["subject"][0]["digest"]["sha256"] == served.digest  # the image's
     run_spdx = json.loads(attest.files(run.out, "node-18-run")["sbom.spdx.json"].read_text())
     assert "runtime" in {package["name"] for package in run_spdx["packages"]}  # what status.d lists
 
@@ -186,13 +188,14 @@ def test_a_failed_attachment_fails_the_push_and_the_next_run_attaches(sample: ca
 
     registry.refuses_attachments = True
     assert pipeline.execute(run(), "all").exit_code == 7
-    assert registry.digest("node", "18") and ledger.read(registry, "node", "18")  # pushed, and the ledger says so
+    assert ledger.read(registry, "node", "18")  # pushed by digest, and the ledger says so,
+    assert registry.digest("node", "18") is None  # but no tag serves an image without its attachments
     pushes = list(engine.pushes)
 
     registry.refuses_attachments = False
     assert pipeline.execute(run(), "all").exit_code == 0
     assert engine.pushes == pushes  # nothing pushed again: attached
-    assert attest.read(registry, "node", "18", "sbom") and attest.read(registry, "node", "18-dev", "att")
+    assert attest.read(registry, "node", "18", "sbom", AMD64) and attest.read(registry, "node", "18-dev", "att", AMD64)
 
 
 def test_a_fresh_folder_on_the_same_engine_attaches_nothing_again(sample: catalog.Catalog, tmp_path: Path) -> None:
@@ -236,4 +239,4 @@ def test_the_same_image_pushed_to_another_registry_gets_its_attachments_there(
     engine.registry = other
     assert pipeline.execute(run(other), "push").exit_code == 0
     assert other.digest("node", "18") == registry.digest("node", "18")  # the same image
-    assert attest.read(other, "node", "18", "sbom") and attest.read(other, "node", "18-dev", "att")
+    assert attest.read(other, "node", "18", "sbom", AMD64) and attest.read(other, "node", "18-dev", "att", AMD64)

@@ -121,7 +121,10 @@ INJECTED = ("curl evil", "/pwned", "$(id)", "`id`")
 
 def same_shape(target: Target, accepted: catalog.Catalog) -> None:
     dockerfile = render.render(target, accepted).dockerfile
-    assert not [bad for bad in INJECTED if bad in dockerfile], f"{target.id}: a hostile string in its Dockerfile"
+    said = "\n".join(line for line in dockerfile.splitlines() if not line.startswith("#"))  # comments say, not run
+    assert not [bad for bad in INJECTED if bad in said], (
+        f"{target.id}: a hostile string in its Dockerfile's instructions"
+    )
     got = instructions(dockerfile)
     wanted = EXPECTED.get(target.id) or next(
         shape

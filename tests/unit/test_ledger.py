@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from functools import partial
 
-from builder import ledger
+from builder import labels, ledger
+from builder.platforms import AMD64, ARM64, Platform
 from builder.seams import Served
 
 from .fakes import FakeRegistry
@@ -13,7 +15,7 @@ TODAY = datetime.date(2026, 12, 2)
 
 
 def serve(registry: FakeRegistry, tag: str, digest: str) -> None:
-    registry.manifests[("node", tag)] = Served(digest, 1, "sha256:config-" + digest[-4:], {})
+    registry.manifests[("node", tag)] = Served(digest, 1, "sha256:config-" + digest.removeprefix("sha256:"), {})
 
 
 def test_appends_read_back_in_order_and_history_is_per_tag() -> None:
@@ -26,26 +28,43 @@ def test_appends_read_back_in_order_and_history_is_per_tag() -> None:
     assert ledger.history(registry, "node", "18-dev") == []
 
 
+def own(registry: FakeRegistry, created: str, suffix: str, image_id: str, platform: Platform = AMD64) -> str:
+    tag, served = ledger.immutable_tag(
+        registry, "node", version="18.20.4", created=created, suffix=suffix, image_id=image_id, platform=platform
+    )
+    assert (served is not None) == (registry.digest("node", tag) is not None)
+    return tag
+
+
 def test_an_immutable_tag_never_moves() -> None:
     registry = FakeRegistry()
-    tag = ledger.immutable_tag(
-        registry, "node", version="18.20.4", created="2026-12-02T06:00:00Z", suffix="", digest="sha256:a"
-    )
+    tag = own(registry, "2026-12-02T06:00:00Z", "", "sha256:config-a")
     assert tag == "18.20.4-20261202"
     serve(registry, tag, "sha256:a")
-    again = ledger.immutable_tag(
-        registry, "node", version="18.20.4", created="2026-12-02T09:00:00Z", suffix="", digest="sha256:a"
-    )
-    assert again == tag  # the same build: its tag
-    other = ledger.immutable_tag(
-        registry, "node", version="18.20.4", created="2026-12-02T09:00:00Z", suffix="-dev", digest="sha256:b"
-    )
+    assert own(registry, "2026-12-02T09:00:00Z", "", "sha256:config-a") == tag  # the same image: its tag
+    other = own(registry, "2026-12-02T09:00:00Z", "-dev", "sha256:config-b")
     assert other == "18.20.4-20261202-dev"
     serve(registry, other, "sha256:b")
-    second = ledger.immutable_tag(
-        registry, "node", version="18.20.4", created="2026-12-02T23:00:00Z", suffix="-dev", digest="sha256:c"
-    )
+    second = own(registry, "2026-12-02T23:00:00Z", "-dev", "sha256:config-c")
     assert second == "18.20.4-20261202-r2-dev"  # another build that day
+    assert own(registry, "2026-12-02T23:00:00Z", "-dev", "sha256:config-c", ARM64) == "18.20.4-20261202-dev-arm64"
+
+
+def test_an_image_pushed_by_digest_is_found_by_its_build_id() -> None:
+    registry = FakeRegistry()
+    for tag, digest, build_id in (
+        ("18.20.4-20261201-arm64", "sha256:old", "b1"),
+        ("18.20.4-20261202-arm64", "sha256:new", "b2"),
+        ("18.20.4-20261202-dev-arm64", "sha256:dev", "b2"),  # another variant
+        ("18.20.4-20261202", "sha256:amd", "b2"),  # another platform
+        ("180.1-20261202-arm64", "sha256:other", "b2"),  # another version
+    ):
+        registry.manifests[("node", tag)] = Served(digest, 1, "sha256:c" + digest[-3:], {labels.BUILD_ID: build_id})
+        registry.architectures[digest] = "amd64" if tag.endswith("02") else "arm64"
+    find = partial(ledger.own_image, registry, "node", version="18", suffix="", platform=ARM64)
+    assert find(build_id="b2") == ("18.20.4-20261202-arm64", registry.manifests[("node", "18.20.4-20261202-arm64")])
+    assert find(build_id="b1") == ("18.20.4-20261201-arm64", registry.manifests[("node", "18.20.4-20261201-arm64")])
+    assert find(build_id="b3") is None
 
 
 def test_retention_keeps_what_is_served_or_named_in_the_window() -> None:

@@ -6,22 +6,24 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from builder import buildid, catalog, ledger, pipeline
+from builder import buildid, catalog, labels, ledger, pipeline
 from builder.bases import base_image
 from builder.build import cache_is_current
 from builder.buildid import Inputs
 from builder.decide import Decision, Facts, Kind
 from builder.errors import BuildError, PublishError, TransientError
 from builder.log import Log
+from builder.platforms import AMD64, ARM64, Platform
 from builder.run import Outcomes, Run, Status
 from builder.state import State
-from builder.targets import expand, select
+from builder.targets import Target, expand, select
 
 from .fakes import FakeEngine, FakeRegistry
 
@@ -72,23 +74,26 @@ def test_all_builds_tests_and_pushes_then_a_second_run_does_nothing(
     for stage in ("build", "test", "push"):
         assert statuses(outcomes, stage) == {"node-18-dev": Status.DONE, "node-18-run": Status.DONE}
     assert engine.builds == ["node-18-dev", "node-18-run"] and engine.examples == ["node-18-run"]
-    # each image moves once, by its longest tag; its other tags are pointed at it in the registry
-    assert sorted(engine.pushes) == ["registry.test/node:18.20.4", "registry.test/node:18.20.4-dev"]
+    # each image moves once, by digest under its own tag; the tags people use then serve an index of it
     day = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")
     own = (f"18.20.4-{day}", f"18.20.4-{day}-dev")  # each build's immutable tag
-    assert sorted(registry.tagged) == sorted(f"node:{tag}" for tag in ("18.20", "18", "18.20-dev", "18-dev", *own))
-    # the ledger: every tag pointed, at which digest, from which build, when
+    assert sorted(engine.pushes) == sorted(f"registry.test/node:{tag}" for tag in own)
+    tags = ("18.20.4", "18.20", "18", "18.20.4-dev", "18.20-dev", "18-dev")
+    assert sorted(registry.tagged) == sorted(f"node:{tag}" for tag in tags)
+    served = registry.served("node", "18")
+    assert served and served.index and list(registry.entries("node", "18")[1]) == ["linux/amd64"]
+    assert statuses(outcomes, "index") == {"node-18-dev": Status.DONE, "node-18-run": Status.DONE}
+    # the ledger: every tag pointed, at which digest (its index's), from which build, when
     moments = ledger.history(registry, "node", "18")
-    assert [(m.digest, m.build_id) for m in moments] == [
-        (registry.manifests[("node", "18")].digest, run.store.get("node-18-run").build_id)
+    build_id = run.store.get("node-18-run").build_id
+    assert [(m.digest, m.build_id, m.platform, m.index) for m in moments] == [
+        (served.digest, build_id, "linux/amd64", served.index)
     ]
-    assert {m.tag for m in ledger.read(registry, "node", "18")} == {
-        "18.20.4", "18.20", "18", "18.20.4-dev", "18.20-dev", "18-dev", *own
-    }  # fmt: skip
+    assert {m.tag for m in ledger.read(registry, "node", "18")} == {*tags, *own}
     state = run.store.get("node-18-run")
     assert state.passed and state.decision == "build: new"
-    assert state.outcomes == {"build": "done", "test": "done", "push": "done"}
-    assert state.pushed["registry.test/node:18"] == registry.manifests[("node", "18")].digest
+    assert state.outcomes == {"build": "done", "test": "done", "push": "done", "index": "done"}
+    assert state.pushed["registry.test/node:18"] == served.digest == state.digest and state.index == served.index
 
     again = pipeline.execute(run_of(sample, tmp_path, engine, registry), "all")
     assert again.exit_code == 0 and engine.builds == ["node-18-dev", "node-18-run"]
@@ -129,7 +134,8 @@ def test_a_fresh_machine_takes_what_the_registry_serves(
     assert outcomes.exit_code == 0 and not other.builds and not other.pushes and not other.pulls
     assert {o.status for o in outcomes.items} == {Status.UNCHANGED}
     state = run.store.get("node-18-run")
-    assert state.passed and state.version == "18.20.4" and state.image_id == registry.manifests[("node", "18")].image_id
+    served = registry.served("node", "18")
+    assert served and state.passed and state.version == "18.20.4" and state.image_id == served.image_id
 
 
 def test_a_failed_build_skips_its_run_image(
@@ -156,7 +162,7 @@ def test_an_image_failing_its_tests_is_not_pushed(
     assert statuses(outcomes, "push") == {"node-18-dev": Status.DONE}  # the dev image passed: published
     failed = [t.name for t in run.store.get("node-18-run").tests if not t.ok]
     assert failed == ["hello", "hello-any-uid", "hello-read-only"]
-    assert ("node", "18") not in registry.manifests and ("node", "18-dev") in registry.manifests
+    assert ("node", "18") not in registry.indexes and ("node", "18-dev") in registry.indexes
     assert "birdhouse/node:18" not in engine.references  # not tagged for publishing
 
 
@@ -182,7 +188,7 @@ def test_an_example_that_does_not_build_fails_the_run_image(
     tests = {t.name: t for t in run.store.get("node-18-run").tests}
     assert tests["command-node"].ok  # the run image answers to node; npm is the dev image's only
     assert not tests["example"].ok and "its build failed" in tests["example"].detail
-    assert ("node", "18") not in registry.manifests and ("node", "18-dev") in registry.manifests
+    assert ("node", "18") not in registry.indexes and ("node", "18-dev") in registry.indexes
 
 
 def test_a_push_that_fails_is_retried_if_transient(
@@ -224,19 +230,23 @@ def test_separate_commands_carry_out_their_part(
     assert outcomes.exit_code == 5 and "is not built" in outcomes.failures()[0].note
     for command in ("build", "test", "push"):
         assert pipeline.execute(run_of(sample, tmp_path, engine, registry), command).exit_code == 0
-    assert ("node", "18") in registry.manifests and engine.builds == ["node-18-dev", "node-18-run"]
+    assert ("node", "18") in registry.indexes and engine.builds == ["node-18-dev", "node-18-run"]
 
 
 def test_a_published_image_missing_a_tag_is_mended(
     sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
 ) -> None:
     assert pipeline.execute(run_of(sample, tmp_path, engine, registry), "all").exit_code == 0
-    del registry.manifests[("node", "18.20.4")]  # a run stopped half way
+    del registry.indexes[("node", "18.20.4")]  # a run stopped half way
     other = FakeEngine(sample, registry)
     run = run_of(sample, tmp_path / "other", other, registry)
     outcomes = pipeline.execute(run, "all")
-    assert outcomes.exit_code == 0 and other.pushes == ["registry.test/node:18.20.4"] and not other.builds
-    assert other.pulls in (["registry.test/node:18.20"], ["registry.test/node:18"])  # to push it under the missing tag
+    assert outcomes.exit_code == 0 and not other.pushes and not other.builds and not other.pulls
+    assert statuses(outcomes, "index") == {
+        "node-18-dev": Status.UNCHANGED,
+        "node-18-run": Status.DONE,
+    }  # no layer moved
+    assert registry.tagged[-1] == "node:18.20.4" and registry.served("node", "18.20.4") == registry.served("node", "18")
 
 
 def test_the_layer_cache_serves_only_the_same_package_index() -> None:
@@ -361,3 +371,76 @@ def test_a_bug_in_the_last_image_worked_on_is_not_lost(
 
     with pytest.raises(RuntimeError, match="a bug"):
         run.each("push", action, decisions, parents_first=False)
+
+
+# platforms: one tag, an index of them
+
+
+def both(catalog_text: str, engine: FakeEngine) -> list[Target]:
+    """node 18's images for linux/amd64 and linux/arm64, their bases in the engine."""
+    text = catalog_text.replace(
+        "  vendor: birdhouse\n", "  vendor: birdhouse\n  platforms: [linux/amd64, linux/arm64]\n"
+    )
+    catalogs = [catalog.parse(text, Path("catalog.yaml"), platform) for platform in (AMD64, ARM64)]
+    for each in catalogs:
+        for base in each.bases.values():
+            engine.references[base_image(base, each.platform)] = engine.add({})
+    return select([t for each in catalogs for t in expand(each)], NODE)
+
+
+def test_a_tag_moves_only_once_every_platform_passed(
+    sample: catalog.Catalog, catalog_text: str, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    targets = both(catalog_text, engine)
+    engine.broken_builds.add("node-18-run-arm64")
+
+    def run() -> Run:
+        log = Log(tmp_path / "logs", io.StringIO())
+        return Run(sample, targets, tmp_path / "out", log, connect=lambda: engine, given_registry=registry)
+
+    outcomes = pipeline.execute(run(), "all")
+    assert outcomes.exit_code == 5  # the build that failed
+    assert statuses(outcomes, "push") == {"node-18-dev": Status.DONE, "node-18-run": Status.DONE,
+                                          "node-18-dev-arm64": Status.DONE}  # fmt: skip
+    assert "tags not moved: node-18-run-arm64 failed" in outcomes.failure("node-18-run").note  # type: ignore[union-attr]
+    assert registry.digest("node", "18") is None  # its amd64 image is pushed by digest, but no tag moved
+    assert list(registry.entries("node", "18-dev")[1]) == ["linux/amd64", "linux/arm64"]
+
+    engine.broken_builds.clear()
+    assert pipeline.execute(run(), "all").exit_code == 0
+    served = {platform: registry.served("node", "18", platform) for platform in (AMD64, ARM64)}
+    assert {p: s.labels[labels.ID] for p, s in served.items() if s} == {
+        AMD64: "node-18-run",
+        ARM64: "node-18-run-arm64",
+    }
+    amd64 = served[AMD64]
+    assert amd64 and amd64.index == registry.digest("node", "18")
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    indexes = {row["id"]: row["index"] for row in report}
+    assert indexes["node-18-run"] == indexes["node-18-run-arm64"] == registry.digest("node", "18")
+
+
+def test_the_platforms_jobs_push_by_digest_and_index_points_the_tags(
+    sample: catalog.Catalog, catalog_text: str, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    """The nightly: a job per platform pushes by digest (`all --by-digest`); the last job
+    (`index`) points the tags at what they pushed, only where every platform's image is there."""
+    targets = both(catalog_text, engine)
+
+    def run(platform: Platform | None, out: str) -> Run:
+        chosen = [t for t in targets if platform is None or t.platform == platform]
+        log = Log(tmp_path / "logs", io.StringIO())
+        return Run(sample, chosen, tmp_path / out, log, connect=lambda: engine, given_registry=registry)
+
+    assert pipeline.execute(run(AMD64, "amd64"), "all", by_digest=True).exit_code == 0
+    assert not registry.tagged and not statuses(pipeline.execute(run(AMD64, "amd64"), "all", by_digest=True), "index")
+    outcomes = pipeline.execute(run(None, "assemble"), "index")
+    assert outcomes.exit_code == 7 and "no image of this build pushed for linux/arm64" in outcomes.items[0].note
+    assert not registry.tagged  # not all there: nothing moved
+
+    assert pipeline.execute(run(ARM64, "arm64"), "all", by_digest=True).exit_code == 0
+    outcomes = pipeline.execute(run(None, "assemble"), "index")
+    assert outcomes.exit_code == 0 and set(statuses(outcomes, "index").values()) == {Status.DONE}
+    assert len(statuses(outcomes, "index")) == 4  # each image's record says its tags were pointed
+    assert list(registry.entries("node", "18.20.4")[1]) == ["linux/amd64", "linux/arm64"]
+    assert {m.platform for m in ledger.history(registry, "node", "18-dev")} == {"linux/amd64", "linux/arm64"}

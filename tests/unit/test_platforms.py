@@ -129,3 +129,14 @@ def test_chosen_platforms(monkeypatch: pytest.MonkeyPatch) -> None:
     assert platforms.chosen(["linux/arm64,linux/amd64", "linux/arm64"], everything) == [ARM64, AMD64]
     with pytest.raises(SelectionError, match="--platform linux/mips: not a platform birdhouse builds"):
         platforms.chosen(["linux/mips"], everything)
+
+
+def test_a_floor_library_some_platforms_lack_says_where(catalog_text: str) -> None:
+    """glibc's libmvec: x86_64's, and aarch64's only from glibc 2.38, so not in the floor there."""
+    real = (Path(__file__).resolve().parents[2] / "catalog.yaml").read_text()
+    floors = {p: catalog.parse(real, HERE, p).library_floor.libraries for p in (AMD64, ARM64)}
+    assert "libmvec.so.1" in floors[AMD64] and "libmvec.so.1" not in floors[ARM64]
+    assert set(floors[AMD64]) - set(floors[ARM64]) == {"libmvec.so.1"}
+    text = catalog_text.replace("libc.so.6, libm.so.6,", "libc.so.6, {name: libm.so.6, platforms: [linux/mips]},", 1)
+    with pytest.raises(CatalogError, match=r"library_floor.libraries\[1\].platforms\[0\]: 'linux/mips' is not one of"):
+        catalog.parse(text, HERE, AMD64)

@@ -1,9 +1,12 @@
-"""Publishing one image: transient failures retried (each one logged, a bounded number of times),
-others not; the digest read back; an untested image never pushed; a tag that still serves what
-was pushed checked with one request. On the typed fakes of tests/unit/fakes.py."""
+"""Publishing one image: pushed by digest under its own tag; transient failures retried (each one
+logged, a bounded number of times), others not; the digest read back; an untested image never
+pushed; an image the registry holds never pushed again. Pointing a tag at an index of platforms:
+the other platforms' entries kept, nothing written when it names these images already. On the
+typed fakes of tests/unit/fakes.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 from builder import labels, publish
 from builder.catalog import Catalog
 from builder.errors import PublishError, SmokeTestError, TransientError
+from builder.platforms import AMD64, ARM64, Platform
 from builder.registry import RegistryClient
 from builder.seams import Served
 from builder.state import CheckResult, State, Store
@@ -48,7 +52,7 @@ def store(tmp_path: Path, engine: FakeEngine, target: Target) -> Store:
     store = Store(tmp_path)
     store.put(
         State(id=target.id, image_id=image, build_id="b1", tested_image=image, tags=("3.11.2", "3.11"),
-              tests=(CheckResult("hello", "run", True),))
+              version="3.11.2", finished="2026-12-02T09:00:00Z", tests=(CheckResult("hello", "run", True),))
     )  # fmt: skip
     return store
 
@@ -58,10 +62,10 @@ def test_transient_failures_are_retried_and_logged(
 ) -> None:
     engine.push_failures = [TransientError("503"), TransientError("connection reset")]
     with caplog.at_level(logging.WARNING):
-        state, anything = publish.publish(engine, target, store, registry, io.StringIO())
-    assert engine.pushes == ["registry.test/python:3.11.2"] and anything  # 3.11: pointed at it, no push
-    assert registry.tagged == ["python:3.11"]
-    assert list(state.pushed) == ["registry.test/python:3.11.2", "registry.test/python:3.11"]
+        state, pointed = publish.publish(engine, target, store, registry, io.StringIO())
+    assert engine.pushes == ["registry.test/python:3.11.2-20261202"]  # by digest, under its own tag only
+    assert pointed == [("3.11.2-20261202", state.digest)] and not registry.tagged
+    assert state.pushed == {"registry.test/python:3.11.2-20261202": state.digest}
     assert len([r for r in caplog.records if "Retrying" in r.getMessage()]) == 2
 
 
@@ -83,8 +87,11 @@ def test_retries_stop(engine: FakeEngine, registry: FakeRegistry, target: Target
 
 def test_a_digest_mismatch_fails(engine: FakeEngine, registry: FakeRegistry, target: Target, store: Store) -> None:
     class Elsewhere(FakeRegistry):
-        def served(self, language: str, tag: str) -> Served | None:
+        def served(self, language: str, tag: str, platform: Platform = AMD64) -> Served | None:
             return Served("sha256:someone-else", 1000, "sha256:9", labels={})
+
+        def digest(self, language: str, tag: str) -> str | None:
+            return None
 
     with pytest.raises(PublishError, match="the registry serves sha256:someone-else"):
         publish.publish(engine, target, store, Elsewhere(), io.StringIO())
@@ -99,23 +106,46 @@ def test_an_untested_image_is_never_pushed(
     assert engine.pushes == [] and not registry.manifests
 
 
-def test_a_tag_still_serving_what_was_pushed_is_checked_with_one_request(
+def test_an_image_the_registry_holds_is_not_pushed_again(
     engine: FakeEngine, registry: FakeRegistry, target: Target, store: Store
 ) -> None:
     publish.publish(engine, target, store, registry, io.StringIO())
-    moved = registry.manifests[("python", "3.11")]
-    registry.manifests[("python", "3.11")] = Served("sha256:moved", 1, "sha256:other", {})  # someone moved 3.11
     registry.asked.clear()
-    state, anything = publish.publish(engine, target, store, registry, io.StringIO())
-    assert registry.asked == [
-        "HEAD python/manifests/3.11.2",  # still what this image's push left: one request
-        "HEAD python/manifests/3.11",  # moved:
-        "python/manifests/3.11",  # not this build id,
-        "PUT python/manifests/3.11",  # so pointed back at this image's manifest,
-        "python/manifests/3.11",  # and read back
-    ]
-    assert engine.pushes == ["registry.test/python:3.11.2"] and anything  # no layer moved again
-    assert state.pushed["registry.test/python:3.11"] == moved.digest
+    state, pointed = publish.publish(engine, target, store, registry, io.StringIO())
+    assert engine.pushes == ["registry.test/python:3.11.2-20261202"] and not pointed
+    assert registry.asked == [f"python/manifests/{state.digest}"]  # one request: the registry holds it
+
+
+def pushed(engine: FakeEngine, registry: FakeRegistry, target: Target, architecture: str) -> publish.Pushed:
+    """target's image for architecture, pushed by digest."""
+    image = engine.add({labels.ID: target.id})
+    engine.images[image].architecture = architecture
+    engine.tag(image, "registry.test/python", f"own-{architecture}")
+    digest = engine.push("registry.test/python", f"own-{architecture}", io.StringIO())
+    return publish.Pushed(target, digest, ("3.11.2", "3.11"), "b1")
+
+
+def test_tags_serve_an_index_that_keeps_the_platforms_not_pushed(
+    engine: FakeEngine, registry: FakeRegistry, target: Target
+) -> None:
+    arm64 = dataclasses.replace(target, id=target.id + "-arm64", platform=ARM64)
+    amd = pushed(engine, registry, target, "amd64")
+    registry.manifests[("python", "3.11")] = registry.manifests[("python", "own-amd64")]  # one image, as before
+    moved = publish.point(registry, "python", [amd, pushed(engine, registry, arm64, "arm64")], io.StringIO())
+    assert set(moved) == {"3.11.2", "3.11"}
+    for tag in moved:
+        index, entries = registry.entries("python", tag)
+        assert index == moved[tag] and list(entries) == ["linux/amd64", "linux/arm64"]
+        assert entries["linux/amd64"]["digest"] == amd.digest and entries["linux/amd64"]["platform"]["os"] == "linux"
+
+    newer = pushed(engine, registry, target, "amd64")  # a native-only run: amd64 alone
+    moved = publish.point(registry, "python", [newer], io.StringIO())
+    entries = registry.entries("python", "3.11")[1]
+    assert entries["linux/amd64"]["digest"] == newer.digest and "linux/arm64" in entries  # arm64 kept
+
+    registry.asked.clear()
+    assert publish.point(registry, "python", [newer], io.StringIO()) == {}  # names them already: not written
+    assert not [asked for asked in registry.asked if asked.startswith("PUT")]
 
 
 def test_registry_names() -> None:
