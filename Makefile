@@ -43,7 +43,7 @@ build: setup ## build (no tests, no push)
 	$(PYTHON) -m builder build $(PLATFORM_ARGS) $(IMAGES)
 
 report: $(VENV) ## write out/report.{json,html,md} from the last run
-	$(PYTHON) -m builder report $(IMAGES)
+	$(PYTHON) -m builder report $(PLATFORM_ARGS) $(IMAGES)
 
 docs: $(VENV) ## write docs/images/<language>.md, a usage page per language, from the catalog and the last run
 	$(PYTHON) -m builder docs

@@ -65,10 +65,11 @@ def changed_since(targets: list[Target], after: Catalog, ref: str) -> list[Targe
 
 
 def groups(targets: list[Target]) -> list[list[Target]]:
-    """Targets grouped by language version (a run image with its dev image), in catalog order."""
-    out: dict[tuple[str, str], list[Target]] = {}
+    """Targets grouped by language version and platform (a run image with its dev image), in
+    catalog order."""
+    out: dict[tuple[str, str, str], list[Target]] = {}
     for target in targets:
-        out.setdefault((target.language, target.version.version), []).append(target)
+        out.setdefault((target.language, target.version.version, target.platform.name), []).append(target)
     return list(out.values())
 
 
@@ -84,13 +85,24 @@ def shard(targets: list[Target], spec: str) -> list[Target]:
     return [target for n, group in enumerate(groups(targets)) if n % count == index - 1 for target in group]
 
 
+RUNNERS = {"linux/amd64": "ubuntu-24.04", "linux/arm64": "ubuntu-24.04-arm"}  # GitHub's, native to each
+
+
 def github_matrix(decisions: list[Decision]) -> str:
-    """A GitHub Actions matrix: one job per language version that has something to do."""
+    """A GitHub Actions matrix: one job per language version and platform that has something to
+    do, on a runner native to the platform."""
     jobs = []
     for group in groups([decision.target for decision in decisions]):
         idle = (Kind.PUBLISHED, Kind.UNCHANGED)
         todo = [d for d in decisions if d.target in group and d.kind not in idle]
         if todo:
             first = group[0]
-            jobs.append({"name": f"{first.language}-{first.version.version}", "images": " ".join(t.id for t in group)})
+            jobs.append(
+                {
+                    "name": f"{first.language}-{first.version.version}{first.platform.suffix}",
+                    "images": " ".join(t.id for t in group),
+                    "platform": first.platform.name,
+                    "runner": RUNNERS[first.platform.name],
+                }
+            )
     return json.dumps({"include": jobs}, separators=(",", ":"))

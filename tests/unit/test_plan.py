@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import yaml
 
 from builder import buildid, catalog, labels, plan
 from builder.errors import SelectionError
+from builder.platforms import ARM64
 from builder.targets import Target, expand
 
 CURRENT = buildid.Inputs("dockerfile", "context", "base", "packages")
@@ -113,9 +115,15 @@ def test_the_github_matrix_lists_versions_with_work(sample: catalog.Catalog) -> 
     facts = {t.id: Facts(State(t.id), served=published if t.language == "node" else None) for t in targets}
     decisions = decide_all(targets, {t.id: CURRENT for t in targets}, facts)
     matrix = json.loads(plan.github_matrix(list(decisions.values())))
+    on_amd64 = {"platform": "linux/amd64", "runner": "ubuntu-24.04"}
     assert matrix == {
         "include": [
-            {"name": "python-3.11", "images": "python-3.11-dev python-3.11-run"},
-            {"name": "python-3.13", "images": "python-3.13-dev python-3.13-run"},
+            {"name": "python-3.11", "images": "python-3.11-dev python-3.11-run", **on_amd64},
+            {"name": "python-3.13", "images": "python-3.13-dev python-3.13-run", **on_amd64},
         ]
     }
+    arm64 = [dataclasses.replace(t, id=f"{t.id}-arm64", platform=ARM64) for t in targets if t.language == "python"]
+    decisions = decide_all(arm64, {t.id: CURRENT for t in arm64}, {t.id: Facts(State(t.id)) for t in arm64})
+    jobs = json.loads(plan.github_matrix(list(decisions.values())))["include"]
+    assert jobs[0] == {"name": "python-3.11-arm64", "images": "python-3.11-dev-arm64 python-3.11-run-arm64",
+                       "platform": "linux/arm64", "runner": "ubuntu-24.04-arm"}  # fmt: skip
