@@ -22,6 +22,7 @@ from builder.seams import Registry, Served
 
 logger = logging.getLogger("birdhouse.registry")
 READS = 8  # attempts at each request: a registry failing 30% of them still answers every one
+EMBEDDED = "`make all` (or `push`) starts the embedded one; or check BIRDHOUSE_REGISTRY"
 
 
 class Unanswered(TransientError):
@@ -141,8 +142,7 @@ class RegistryClient:
                 with attempt:
                     return self._once(method, url, accept, extra)
         except Unanswered as error:
-            raise HostError(f"the registry at {self.host} does not answer ({error.reason}): `make setup` starts "
-                            "the embedded one; or check BIRDHOUSE_REGISTRY") from None  # fmt: skip
+            raise HostError(f"the registry at {self.host} does not answer ({error.reason}): {EMBEDDED}") from None
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
 
     def _once(self, method: str, url: str, accept: str, extra: dict[str, Any]) -> requests.Response | None:
@@ -186,8 +186,7 @@ class RegistryClient:
             except requests.RequestException as error:
                 reason = _reason(error)
                 time.sleep(0.5 * 2**attempt)
-        raise HostError(f"the registry at {self.host} does not answer ({reason}): `make setup` starts the "
-                        "embedded one; or check BIRDHOUSE_REGISTRY")  # fmt: skip
+        raise HostError(f"the registry at {self.host} does not answer ({reason}): {EMBEDDED}")
 
     def served(self, language: str, tag: str, platform: Platform = AMD64) -> Served | None:
         """What the registry serves for language:tag on platform (None if nothing): the image its
