@@ -172,7 +172,8 @@ def index_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -> 
         if not states:
             return "already published, unchanged"
         by_id = {d.target.id: d.target for d in group}
-        return _point(run, [publish.Pushed(by_id[s.id], s.digest, s.tags, s.build_id) for s in states])
+        images = [publish.Pushed(by_id[s.id], s.digest, s.tags, s.build_id) for s in states]
+        return _point(run, images, [d.target for d in group])
 
     # each group's first image that did not fail speaks for it (a group whose every image failed has nothing to say)
     leads = [
@@ -216,7 +217,7 @@ def assemble(run: Run) -> list[Outcome]:
             raise PublishError(
                 f"tags not moved: no image of this build pushed for {', '.join(missing)} (its job failed or never ran)"
             )
-        return _point(run, images)
+        return _point(run, images, groups[_image(lead.target)])
 
     leads = [Decision(g[0], Kind.PUSH, (), inputs[g[0].id], Facts(State(g[0].id))) for g in groups.values()]
     outcomes = run.each("index", one, leads, parents_first=False)
@@ -244,25 +245,26 @@ def _image(target: Target) -> tuple[str, str, str]:
     return target.language, target.version.version, target.variant
 
 
-def _point(run: Run, images: list[publish.Pushed]) -> str | None:
+def _point(run: Run, images: list[publish.Pushed], group: list[Target]) -> str | None:
     """Point the tags of images (one language version's variant, by platform) at an index of them;
-    each image's record (where this machine has it) and the ledger take the tags moved."""
+    the ledger, and the record of each image of the group where this machine has one (those
+    published before too: the index names them), take the tags moved."""
     lead = images[0].target
     with run.log.file(lead.id) as log_file:
         moved = publish.point(run.registry, lead.language, images, log_file)
-    moments = []
-    repository = run.registry.repository(lead.language)
-    for image in images:
-        moments += [
-            ledger.Entry(tag, image.digest, image.build_id, ledger.now(), image.target.platform.name, moved[tag])
-            for tag in image.tags
-            if tag in moved
-        ]
-        state = run.store.get(image.target.id)
-        if state.digest == image.digest:
-            pushed = {**state.pushed, **{f"{repository}:{tag}": image.digest for tag in image.tags}}
-            run.store.put(state.evolve(pushed=pushed, index=moved.get(image.tags[0], state.index)))
+    moments = [
+        ledger.Entry(tag, image.digest, image.build_id, ledger.now(), image.target.platform.name, moved[tag])
+        for image in images
+        for tag in image.tags
+        if tag in moved
+    ]
     ledger.append(run.registry, lead.language, lead.version.version, moments)
+    repository = run.registry.repository(lead.language)
+    for target in group:
+        state = run.store.get(target.id)
+        if state.digest and state.tags and state.tags[0] in moved:
+            pushed = {**state.pushed, **{f"{repository}:{tag}": state.digest for tag in state.tags}}
+            run.store.put(state.evolve(pushed=pushed, index=moved[state.tags[0]]))
     return None if moved else "every tag serves an index of these images already"
 
 

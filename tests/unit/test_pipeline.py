@@ -444,3 +444,23 @@ def test_the_platforms_jobs_push_by_digest_and_index_points_the_tags(
     assert len(statuses(outcomes, "index")) == 4  # each image's record says its tags were pointed
     assert list(registry.entries("node", "18.20.4")[1]) == ["linux/amd64", "linux/arm64"]
     assert {m.platform for m in ledger.history(registry, "node", "18-dev")} == {"linux/amd64", "linux/arm64"}
+
+
+def test_adding_a_platform_keeps_the_published_one_and_both_records_say_the_index(
+    sample: catalog.Catalog, catalog_text: str, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
+) -> None:
+    targets = both(catalog_text, engine)
+
+    def run(platforms: tuple[Platform, ...]) -> Run:
+        log = Log(tmp_path / "logs", io.StringIO())
+        chosen = [t for t in targets if t.platform in platforms]
+        return Run(sample, chosen, tmp_path / "out", log, connect=lambda: engine, given_registry=registry)
+
+    assert pipeline.execute(run((AMD64,)), "all").exit_code == 0  # a native run: amd64 alone
+    before = registry.served("node", "18")
+    assert pipeline.execute(run((AMD64, ARM64)), "all").exit_code == 0
+    assert run((AMD64,)).store.get("node-18-run").decision == "published: already published"
+    amd64, arm64 = (registry.served("node", "18", p) for p in (AMD64, ARM64))
+    assert before and amd64 and arm64 and amd64.digest == before.digest  # kept as it was
+    store = run((AMD64,)).store
+    assert store.get("node-18-run").index == store.get("node-18-run-arm64").index == registry.digest("node", "18")
