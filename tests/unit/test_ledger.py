@@ -77,3 +77,14 @@ def test_retention_keeps_what_is_served_or_named_in_the_window() -> None:
     ledger.append(registry, "node", "18", [ledger.Entry("18", "sha256:named", "b", "2026-11-20T00:00:00Z"),
                                           ledger.Entry("18", "sha256:gone", "b", "2026-08-01T00:00:00Z")])  # fmt: skip
     assert ledger.expired(registry, "node", 30, TODAY) == {"sha256:gone": "18.20.2-20260801"}
+
+
+def test_retention_keeps_what_an_index_names() -> None:
+    registry = FakeRegistry()
+    serve(registry, "18.20.2-20260801", "sha256:amd")  # old, served by no tag itself,
+    serve(registry, "18.20.2-20260801-arm64", "sha256:arm")
+    serve(registry, "18.20.1-20260701-arm64", "sha256:gone")
+    entry = {"mediaType": "m", "size": 1}
+    registry.put_index("node", "18", [entry | {"digest": d, "platform": {"architecture": a, "os": "linux"}}
+                                      for d, a in (("sha256:amd", "amd64"), ("sha256:arm", "arm64"))])  # fmt: skip
+    assert ledger.expired(registry, "node", 30, TODAY) == {"sha256:gone": "18.20.1-20260701-arm64"}  # but by 18's index
