@@ -259,8 +259,10 @@ def emulation(work: Path, images: list[str]) -> list[str]:
     each, and the run images' sizes, side by side."""
     measured = {}
     for name in ("linux/amd64", "linux/arm64"):
-        out = work / name.replace("/", "-")
-        builder("build", "--platform", name, "--out", str(out), *images)  # its base first
+        builder("build", "--platform", name, "--out", str(work / f"{name.replace('/', '-')}-base"), *images)  # its base
+        out = work / name.replace(
+            "/", "-"
+        )  # a folder with no records: every image is tested, even one rebuilt the same
         built, _ = builder("build", "--platform", name, "--no-cache", "--out", str(out), *images)
         tested, _ = builder("test", "--platform", name, "--out", str(out), *images)
         states = [json.loads(path.read_text()) for path in (out / "state").glob("*-run*.json")]
