@@ -176,9 +176,8 @@ def index_stage(run: Run, decisions: dict[str, Decision], earlier: Outcomes) -> 
         return _point(run, images, [d.target for d in group])
 
     # each group's first image that did not fail speaks for it (a group whose every image failed has nothing to say)
-    leads = [
-        next(d for d in g if not earlier.failure(d.target.id)) for g in groups.values() if not all_failed(g, earlier)
-    ]
+    firsts = (next((d for d in g if not earlier.failure(d.target.id)), None) for g in groups.values())
+    leads = [d for d in firsts if d is not None]
     outcomes = run.each("index", one, leads, earlier, parents_first=False)
     return _each_platform(
         run, outcomes, {d.target.id: [m.target for m in groups[_image(d.target)]] for d in leads}, earlier
@@ -234,10 +233,6 @@ def _each_platform(
         others = [t.id for t in groups[outcome.target] if t.id != outcome.target and not earlier.failure(t.id)]
         out += [outcome, *(run.record(dataclasses.replace(outcome, target=other)) for other in others)]
     return out
-
-
-def all_failed(group: list[Decision], earlier: Outcomes) -> bool:
-    return all(earlier.failure(d.target.id) for d in group)
 
 
 def _image(target: Target) -> tuple[str, str, str]:
