@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import errno
 import json
 import logging
 import os
@@ -318,6 +319,13 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        where = f" (writing {error.filename})" if error.filename else ""
+        print(f"error: no space left on this machine's disk{where}: free some (`docker image prune`) and run again; "
+              "what a run did not finish it does again", file=sys.stderr)  # fmt: skip
+        return HostError.exit_code
     except BrokenPipeError:  # `python -m builder list | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 from pathlib import Path
 
 import docker
 import pytest
 
+from builder import cli
 from builder.catalog import load
 from builder.cli import _image, main
 
@@ -77,3 +79,24 @@ def test_an_image_is_named_by_language_and_tag_or_in_whole(
 def test_an_image_of_no_catalog_language_is_refused(given: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sbom", "--catalog", SAMPLE, given]) == 3
     assert "expected LANGUAGE:TAG" in capsys.readouterr().err
+
+
+def test_a_full_disk_is_one_sentence_naming_the_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full(args: argparse.Namespace) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device", "out/state/java-11-run.json")
+
+    monkeypatch.setattr(cli, "run", full)
+    assert main(["list"]) == 4
+    said = capsys.readouterr().err
+    assert said.startswith("error: no space left") and "out/state/java-11-run.json" in said and "Traceback" not in said
+
+
+def test_other_os_errors_are_not_taken_for_a_full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(args: argparse.Namespace) -> int:
+        raise PermissionError(errno.EACCES, "Permission denied", "out")
+
+    monkeypatch.setattr(cli, "run", denied)
+    with pytest.raises(PermissionError):
+        main(["list"])
