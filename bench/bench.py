@@ -239,9 +239,8 @@ def rebuilds(images: list[str]) -> list[str]:
     rebuilt with no layer cache from this checkout and held to the served image id."""
     catalog = load(ROOT / "catalog.yaml")
     registry = RegistryClient.from_env(catalog.registry, catalog.namespace)
-    targets = [
-        t for t in expand(catalog) if t.variant == "run" and (not images or any(fnmatch(t.id, g) for g in images))
-    ]
+    everything = [t for t in expand(catalog) if t.variant == "run"]
+    targets = [t for t in everything if not images or any(fnmatch(t.id, g) for g in images)]
     served = [t for t in targets if registry.served(t.language, t.tags[0]) is not None]
     lines, matched = [], 0
     for target in served:
@@ -256,8 +255,9 @@ def rebuilds(images: list[str]) -> list[str]:
             f"  {'✓' if result.returncode == 0 else '✕'} {image} ({time.monotonic() - start:.0f} s): {said[-1][:300]}"
         )
     verdict = "✓" if served and matched == len(served) else "✕"
+    selected = f", {len(targets)} of them taken by --images" if images else ""
     return [f"{verdict} {matched} of {len(served)} published run images rebuilt to the digest the registry serves "
-            f"({len(targets) - len(served)} of the catalog's {len(targets)} not published; goal: all)", *lines]  # fmt: skip
+            f"(the catalog has {len(everything)} run images{selected}; goal: all)", *lines]  # fmt: skip
 
 
 def emulation(work: Path, images: list[str]) -> list[str]:
@@ -353,7 +353,7 @@ def write(path: Path, measured: list[str], steps: list[str]) -> None:
         "",
         "## Speed goals",
         "",
-        *(f"- {line.strip()}" for line in measured),
+        *(f"{'  ' if line.startswith('  ') else ''}- {line.strip().removeprefix('- ')}" for line in measured),
         "",
         "## Sizes",
         "",
