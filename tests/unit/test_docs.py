@@ -3,6 +3,7 @@ language's example as the tests build it; the committed pages are current."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from builder import catalog, docs
@@ -32,3 +33,14 @@ def test_every_language_has_an_example_and_a_current_page() -> None:
         for path in files:
             assert path.read_text().rstrip("\n") in committed, f"docs/images/{name}.md: `python -m builder docs`"
         assert language.versions[0].commands.dev[0].name in committed
+
+
+def test_every_link_between_the_pages_leads_to_a_file() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    broken = [
+        f"{page.relative_to(ROOT)}: {target}"
+        for page in pages
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text())
+        if "://" not in target and not (page.parent / target).exists()
+    ]
+    assert not broken, broken
