@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from builder import build, labels, packages, sbom
+from builder import build, labels, packages
 from builder.errors import PublishError
 from builder.floor import Tree
 from builder.platforms import Platform
@@ -58,6 +58,10 @@ def attest(
 ) -> dict[str, Path]:
     """Make, write and attach target's SBOM and provenance to digest, what its first tag serves;
     PublishError if the registry does not take them."""
+    # imported here, not for every command: its SPDX, CycloneDX and in-toto libraries take
+    # half a second to load, more than the rest of a no-op run's Python
+    from builder import sbom  # noqa: PLC0415
+
     state = store.get(target.id)
     repository = registry.repository(target.language)
     config = engine.inspect(state.image_id)["Config"].get("Labels") or {}
