@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol, TypeVar
@@ -18,6 +19,8 @@ from builder.state import CheckResult, State, Store
 from builder.targets import Target, full_tags
 
 T = TypeVar("T")
+
+QUESTIONS = 8  # questions asked of the registry at once while gathering (each a request or two)
 
 
 class Kind(enum.StrEnum):
@@ -191,8 +194,8 @@ def gather(
             held.setdefault(marks.get(labels.BUILD_ID, ""), []).append(image_id)
         if found := Inputs.from_json(marks.get(labels.INPUTS)):
             built.setdefault(marks[labels.ID], []).append(found)
-    facts = {}
-    for target in targets:
+
+    def facts(target: Target) -> Facts:
         build_id = inputs[target.id].build_id
         served = None
         if not target.comparator:
@@ -201,11 +204,13 @@ def gather(
         if served is not None and served.labels.get(labels.BUILD_ID) == build_id:
             tags = full_tags(target, served.labels.get(labels.VERSION, ""))
             unserved = tuple(t for t in tags if ask(partial(registry.digest, target.language, t)) != served.tagged)
-        facts[target.id] = Facts(
+        return Facts(
             state=store.get(target.id),
             held=tuple(held.get(build_id, ())),
             images=tuple(built.get(target.id, ())),
             served=served,
             unserved=unserved,
         )
-    return facts
+
+    with ThreadPoolExecutor(max_workers=QUESTIONS) as pool:  # a no-op run is mostly these round trips
+        return dict(zip((target.id for target in targets), pool.map(facts, targets), strict=True))

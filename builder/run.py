@@ -102,7 +102,7 @@ class Run:
     connect: Callable[[], Engine] = DockerEngine.connect  # a fake's, in unit tests
     given_registry: InitVar[Registry | None] = None  # default: the catalog's, or BIRDHOUSE_REGISTRY
     registry: Registry = field(init=False)
-    one_at_a_time: threading.Lock = field(default_factory=threading.Lock)  # pulls and bootstraps
+    one_at_a_time: threading.Lock = field(default_factory=threading.Lock)  # pulls, bootstraps, the first silence
     _local: threading.local = field(default_factory=threading.local)
     _silent: list[BirdhouseError] = field(default_factory=list)  # the registry's first failure to answer
 
@@ -136,8 +136,10 @@ class Run:
         try:
             return question()
         except BirdhouseError as error:
-            self._silent.append(error)
-            self.log.info(f"the registry does not answer, so nothing counts as published: {error}")
+            with self.one_at_a_time:  # questions are asked from several threads at once
+                if not self._silent:
+                    self.log.info(f"the registry does not answer, so nothing counts as published: {error}")
+                self._silent.append(error)
             return None
 
     def start_registry(self) -> None:

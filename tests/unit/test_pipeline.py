@@ -222,6 +222,24 @@ def test_a_registry_that_does_not_answer(
     assert [d.kind for d in pipeline.plan(run).values()] == [Kind.PUSH, Kind.PUSH]
 
 
+def test_the_registry_is_asked_about_the_images_at_once_and_its_silence_said_once(
+    sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A no-op run is mostly questions to the registry: both images' are asked together (neither
+    is answered until the other is asked), and a registry that answers neither is said once."""
+    registry.down = True
+    together, answer = threading.Barrier(2, timeout=10), registry._answer
+
+    def once_both_ask(what: str) -> None:
+        together.wait()
+        answer(what)
+
+    monkeypatch.setattr(registry, "_answer", once_both_ask)
+    run = run_of(sample, tmp_path, engine, registry)
+    assert [d.kind for d in pipeline.plan(run).values()] == [Kind.BUILD, Kind.BUILD]
+    assert logged(run).count("the registry does not answer") == 1
+
+
 def test_separate_commands_carry_out_their_part(
     sample: catalog.Catalog, tmp_path: Path, engine: FakeEngine, registry: FakeRegistry
 ) -> None:
