@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from builder import attest, bases, build, buildid, decide, labels, ledger, publish, render, report, smoketest
 from builder.buildid import Inputs
@@ -40,6 +41,9 @@ def identify_stage(run: Run, rendered: dict[str, render.Rendered], engine: Engin
     for name in sorted({target.base for target in run.targets}):
         if engine and not run.catalog.bases[name].bootstrapped:
             bases.ensure(engine, run.catalog.bases[name], run.log)
+    indexes = {(run.catalog.bases[target.base], target.platform.debian) for target in run.targets}
+    with ThreadPoolExecutor(max_workers=len(indexes) or 1) as pool:  # each suite's index, asked of the mirror at once
+        list(pool.map(lambda index: buildid.packages_digest(*index), indexes))
     inputs = {}
     for target in run.targets:
         base = run.catalog.bases[target.base]
