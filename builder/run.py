@@ -102,9 +102,10 @@ class Run:
     connect: Callable[[], Engine] = DockerEngine.connect  # a fake's, in unit tests
     given_registry: InitVar[Registry | None] = None  # default: the catalog's, or BIRDHOUSE_REGISTRY
     registry: Registry = field(init=False)
-    one_at_a_time: threading.Lock = field(default_factory=threading.Lock)  # pulls, bootstraps, the first silence
+    one_at_a_time: threading.Lock = field(default_factory=threading.Lock)  # pulls and bootstraps
     _local: threading.local = field(default_factory=threading.local)
-    _silent: list[BirdhouseError] = field(default_factory=list)  # the registry's first failure to answer
+    _silent: list[BirdhouseError] = field(default_factory=list)  # the registry's failures to answer
+    _silence: threading.Lock = field(default_factory=threading.Lock)  # questions come from several threads
 
     def __post_init__(self, given_registry: Registry | None) -> None:
         self.registry = given_registry or RegistryClient.from_env(self.catalog.registry, self.catalog.namespace)
@@ -136,7 +137,7 @@ class Run:
         try:
             return question()
         except BirdhouseError as error:
-            with self.one_at_a_time:  # questions are asked from several threads at once
+            with self._silence:  # said by the first of the threads it failed
                 if not self._silent:
                     self.log.info(f"the registry does not answer, so nothing counts as published: {error}")
                 self._silent.append(error)
